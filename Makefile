@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX_DIR ?= index
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install index serve test eval clean
+
+install: $(STAMP)
+
+# torch is installed first and pinned: pip then takes the CPU wheel on local disk
+# instead of resolving a multi-GB CUDA build for sentence-transformers.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Ingest is incremental-safe: it does nothing when the manifest matches seeds/.
+index: install
+	$(BIN)/briefqa ingest --corpus seeds --index $(INDEX_DIR) --if-stale
+
+serve: index
+	$(BIN)/briefqa serve --host 127.0.0.1 --port 8000 --index $(INDEX_DIR)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+eval: index
+	$(BIN)/briefqa eval tests/data/dev.jsonl --index $(INDEX_DIR)
+
+clean:
+	rm -rf $(VENV) $(INDEX_DIR) .pytest_cache

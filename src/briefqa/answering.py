@@ -1,0 +1,564 @@
+"""Hits -> Answer: extract the corpus sentences that answer, cite them, or abstain.
+
+Nothing here writes prose. An answer is one or more verbatim sentences (a list
+item or table row counts as one), each cited. The system abstains unless the best
+sentence (1) is relevant enough, (2) holds the kind of thing the question asks for
+(a number for "how many", a year for "what year", a person for "who is the
+director") and (3) agrees with the question's constraints: every year, figure and
+distinguishing name in the question must appear in the sentence's own context.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import entities
+from .errors import InvalidInput
+from .index import CorpusIndex
+from .records import Answer, Citation, Hit, Sentence
+from .retrieval import Retriever
+from .terms import content_stems, fold, stem, words
+
+MAX_QUESTION_CHARS = 1000
+
+# Relevance is a blend of the sentence's cosine similarity and how much of the
+# question's IDF-weighted content it covers. Chosen on the dev set, checked on
+# tests/data/extra.jsonl (questions written separately, never tuned on).
+DENSE_WEIGHT = 0.5
+COVERAGE_WEIGHT = 0.3
+CHUNK_WEIGHT = 0.2
+COVERAGE_MIX = (0.5, 0.3, 0.2)  # focus words, all words in the sentence, all words in its context
+ANSWER_THRESHOLD = 0.45
+CONSTRAINT_SEARCH_MARGIN = 0.12
+PAIR_SHARED_BONUS = 0.15
+FRAME_PENALTY = 0.1  # a question that names its article prefers that article's sentences
+SECOND_SENTENCE_MARGIN = 0.2
+
+# One country, many spellings: "American guns" are "U.S. firearms".
+_UNITED_STATES = frozenset({"u.s.", "u.s", "us", "usa", "u.s.a.", "united states", "america", "american", "americans"})
+_GEO_GENERIC = {"city", "town", "country", "nation", "region", "state", "place", "location", "area", "province", "territory"}
+_FACILITIES = {"airport", "port", "prison", "jail", "base", "facility", "building", "hospital", "school", "university", "station", "court", "embassy", "camp"}
+_PERSON_NOUNS = {
+    "person", "official", "director", "secretary", "leader", "head", "chief", "commissioner", "president",
+    "minister", "spokesperson", "spokesman", "spokeswoman", "agent", "officer", "judge", "prosecutor",
+    "attorney", "governor", "mayor", "senator", "kingpin", "founder", "author", "reporter",
+}
+_MONEY_WORDS = {"money", "currency", "cash", "funding", "fund", "funds", "cost", "costs", "revenue", "spend", "spent",
+                "invest", "invested", "investing", "worth", "value", "budget", "price", "dollar", "dollars", "paid", "pay", "earn", "profit"}
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    answer_type: str | None  # count, amount, quantity, percent, year, date, time, duration, person, agent, country, city, place, facility
+    focus: str | None
+    names: tuple[str, ...]
+    years: tuple[str, ...]
+    numbers: tuple[str, ...]
+    stems: tuple[str, ...]
+    wants_list: bool
+    conjunctive: bool
+    frames: tuple[str, ...] = ()  # "the piece on Venezuelan gang influence" -> "Venezuelan gang influence"
+    core: str = ""  # the question without its leading or trailing article reference
+
+
+@dataclass
+class Candidate:
+    sentence: Sentence
+    hit: Hit
+    dense: float
+    coverage: float
+    score: float = 0.0
+    context: str = ""
+    typed: bool = True
+    features: tuple[float, ...] = ()
+    reasons: list[str] = field(default_factory=list)
+
+
+def analyse_question(text: str) -> Question:
+    folded = fold(text)
+    tokens = words(text)
+    answer_type, focus = _answer_type(folded, tokens)
+    years = tuple(entities.YEAR.findall(text))
+    numbers = tuple(n for n in entities.DIGITS.findall(text) if n not in years and not re.fullmatch(r"\d", n))
+    names = tuple(
+        n.text for n in entities.names(text, skip_first_word=True)
+        if not entities.YEAR.fullmatch(n.text) and not n.text.isdigit()
+    )
+    wants_list = bool(
+        re.search(r"\b(list|name the|what are|which are|who are|what were|which were|who were|what .*\binclude|which .*\binclude)\b", folded)
+        or (focus is not None and focus.endswith("s") and not focus.endswith("ss") and answer_type is None)
+    )
+    conjunctive = bool(re.search(r"\bboth\b|\band (?:is|as|also|in)\b|\banother article\b|\balso\b", folded))
+    frames = tuple(m.group(1).strip() for m in _FRAME_AFTER.finditer(text)) + tuple(m.group(1).strip() for m in _FRAME_BEFORE.finditer(text))
+    core = _FRAME_CLAUSE.sub("", text).strip(" ,") or text
+    return Question(
+        text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core
+    )
+
+
+_DOC_WORDS = r"(?:piece|article|report|story|post|item|write-up)"
+_FRAME_AFTER = re.compile(_DOC_WORDS + r" (?:on|about|covering|describing) ([^,?;]+?)(?=,|\?|;|$| single| say| says| describe| list| mention| give| report)", re.I)
+_FRAME_BEFORE = re.compile(r"\b(?:the|this|that) ((?:[\w’'.\-]+ ){1,4}?)" + _DOC_WORDS + r"\b", re.I)
+_FRAME_CLAUSE = re.compile(
+    r"^(?:according to|in|from|per) (?:the|this|that) " + _DOC_WORDS + r" (?:on|about) [^,]+,\s*"
+    r"|,?\s*(?:according to|in|per) (?:the|this|that) " + _DOC_WORDS + r" (?:on|about) [^,?]+(?=\?|$)",
+    re.I,
+)
+
+
+_AUXILIARIES = {"is", "was", "are", "were", "the", "a", "an", "does", "do", "did", "has", "have", "kind", "sort", "type", "of", "exact", "specific"}
+_TYPE_NOUNS = {
+    "date": "date", "day": "date", "month": "time", "year": "year", "budget": "amount", "cost": "amount",
+    "price": "amount", "value": "amount", "amount": "amount", "sum": "amount", "funding": "amount",
+    "revenue": "amount", "salary": "amount", "percentage": "percent", "percent": "percent", "proportion": "percent",
+    "number": "count", "total": "quantity", "duration": "duration", "period": "duration",
+}
+_CLAUSE_BREAKS = {"of", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could",
+                  "would", "should", "in", "on", "at", "for", "per", "from", "to", "by", "with", "that", "who", "which"}
+_GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total", "cases", "instances"}
+_NAMED_NOUNS = {"operative", "member", "suspect", "individual", "detainee", "victim", "smuggler", "kingpin", "man", "woman"}
+
+
+def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
+    def phrase_after(pattern: str) -> list[str]:
+        match = re.search(pattern + r"\s+(.*)", folded)
+        if not match:
+            return []
+        following = words(match.group(1))
+        while following and following[0] in _AUXILIARIES:
+            following = following[1:]
+        return following[:8]
+
+    if re.match(r"(is|are|was|were|has|have|had|does|do|did|will|can|could|should)\b.+\bor\b", folded):
+        return "comparison", None
+    if re.search(r"\bhow many\b", folded):
+        noun_phrase = []
+        for word in phrase_after(r"how many"):
+            if word in _CLAUSE_BREAKS:
+                break
+            noun_phrase.append(word)
+        return "count", (noun_phrase[-1] if noun_phrase else None)
+    if re.search(r"\bhow much\b", folded):
+        return ("amount" if set(tokens) & _MONEY_WORDS else "quantity"), next(iter(phrase_after(r"how much")[:1]), None)
+    if re.search(r"\bby (what|how much) percent|\bhow much percent", folded):
+        return "percent", None
+    if re.search(r"\bhow long\b|\bfor how long\b", folded):
+        return "duration", None
+    if re.search(r"^when\b|\bwhen (did|was|were|is|will|does|do|has|had)\b", folded):
+        return "time", None
+    wh_phrase = phrase_after(r"\b(?:which|what)")
+    known = _TYPE_NOUNS.keys() | _GEO_GENERIC | _FACILITIES | _PERSON_NOUNS | {"name", "country", "nation", "countries", "nations", "city", "cities"}
+    focus = next((w for w in wh_phrase[:3] if w in known), wh_phrase[0] if wh_phrase else None)
+    if focus == "name" and len(wh_phrase) > 1:  # "the name of the official" asks for a person
+        named = next((w for w in wh_phrase[1:] if w in _PERSON_NOUNS | _NAMED_NOUNS), None)
+        if named:
+            return "person", named
+    if focus in _TYPE_NOUNS:
+        kind = _TYPE_NOUNS[focus]
+        if kind == "amount" and focus in {"value", "amount", "sum"} and not set(tokens) & _MONEY_WORDS - {"value"}:
+            kind = "quantity"
+        return kind, focus
+    if re.search(r"\bwho(m|se)?\b", folded) or focus in _PERSON_NOUNS:
+        person_noun = next((w for w in tokens if w in _PERSON_NOUNS), None)
+        return ("person" if person_noun else "agent"), person_noun
+    if focus in {"country", "nation", "countries", "nations"}:
+        return "country", focus
+    if focus in {"city", "town", "cities", "towns"}:
+        return "city", focus
+    if focus in _FACILITIES:
+        return "facility", focus
+    if focus in _GEO_GENERIC:
+        return "place", focus
+    return None, focus
+
+
+def _fresh(found: list[str], question: Question) -> list[str]:
+    """Matches that are not simply repeated from the question."""
+    asked = fold(question.text)
+    return [f for f in found if fold(f).strip() not in asked]
+
+
+def holds_answer_type(question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset()) -> bool:
+    """Does the sentence contain a new span of the kind the question asks for?"""
+    kind = question.answer_type
+    text = sentence_text
+    if kind is None:
+        return True
+    if kind == "count":
+        spans = [m.group() for m in entities.COUNT.finditer(text) if not entities.YEAR.fullmatch(m.group())]
+        counted = question.focus
+        if counted and counted not in _GENERIC_COUNTED and stem(counted) not in content_stems(text):
+            return False  # "how many countries" is not answered by a count of personnel
+        return bool(_fresh(spans, question))
+    if kind == "comparison":
+        return bool(re.search(r"\b(more|less|fewer|greater|larger|smaller|higher|lower)\b|\bthan\b", fold(text)))
+    if kind == "amount":
+        return bool(_fresh([m.group() for m in entities.MONEY.finditer(text)], question))
+    if kind == "quantity":
+        return bool(_fresh([m.group() for m in entities.MONEY.finditer(text)] + [m.group() for m in entities.COUNT.finditer(text)], question))
+    if kind == "percent":
+        return bool(_fresh([m.group() for m in entities.PERCENT.finditer(text)], question))
+    if kind == "year":
+        return bool(_fresh(entities.YEAR.findall(text), question))
+    if kind == "date":
+        return bool(_fresh([m.group() for m in entities.DATE.finditer(text)], question))
+    if kind == "time":
+        spans = [m.group() for m in entities.DATE.finditer(text)] + entities.YEAR.findall(text)
+        spans += [m.group() for m in entities.MONTH.finditer(text)] + [m.group() for m in entities.RELATIVE_TIME.finditer(text)]
+        return bool(_fresh(spans, question))
+    if kind == "duration":
+        return bool(_fresh([m.group() for m in entities.DURATION.finditer(text)], question))
+    found = [n for n in entities.names(text) if _fresh([n.text], question)]
+    if kind == "person":
+        return any(entities.is_person(n, common_words) for n in found)
+    if kind == "agent":
+        return any(entities.is_person(n, common_words) or entities.is_org(n) for n in found)
+    if kind == "country":
+        return any(entities.is_country(n.text) for n in found)
+    if kind == "city":
+        # A city is named where places are named: "from San Francisco", "Location: San Francisco, California".
+        return any(
+            not entities.is_country(n.text) and not entities.is_org(n) and not entities.is_region(n)
+            and (re.search(r"(?:\b(?:in|from|to|at|near|outside|into|of)|:)\s$", text[: n.start]) or re.match(r",\s[A-Z]", text[n.end :]))
+            for n in found
+        )
+    if kind == "facility":
+        return question.focus is not None and question.focus in fold(text)
+    if kind == "place":
+        return any(not entities.is_org(n) for n in found)
+    return True
+
+
+def _similar(a: str, b: str) -> bool:
+    """'venezuela' ~ 'venezuelan', 'mexico' ~ 'mexican': a shared stem of five letters or more."""
+    if a == b:
+        return True
+    shared = len(_common_prefix(a, b))
+    return shared >= 5 and shared >= min(len(a), len(b)) - 2
+
+
+def _common_prefix(a: str, b: str) -> str:
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    return a[:i]
+
+
+class Answerer:
+    """Answers questions from one loaded index. Build once per index; cheap to call."""
+
+    def __init__(self, index: CorpusIndex, retriever: Retriever, *, candidates: int = 20, max_answer_chars: int = 400) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.candidates = candidates
+        self.max_answer_chars = max_answer_chars
+        self._knowledge()
+
+    def _knowledge(self) -> None:
+        """Corpus-wide facts computed once: term rarity, acronyms, ordinary words, name spread."""
+        index = self.index
+        document_frequency: dict[str, int] = {}
+        for sentence in index.sentences:
+            for stem_ in set(content_stems(sentence.statement)):
+                document_frequency[stem_] = document_frequency.get(stem_, 0) + 1
+        total = max(1, len(index.sentences))
+        self.idf = {t: math.log(1 + total / df) for t, df in document_frequency.items()}
+        self.unseen_idf = math.log(1 + total)
+        all_text = "\n".join(a.text for a in index.articles.values())
+        self.acronyms = entities.acronyms(all_text)
+        self.expansions = {fold(v): k for k, v in self.acronyms.items()}
+        self.common_words = frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", all_text))
+        self.article_words = {doc_id: set(words(a.text)) for doc_id, a in index.articles.items()}
+        self.article_folded = {doc_id: fold(a.text) for doc_id, a in index.articles.items()}
+        self.by_group: dict[tuple[str, int], list[Sentence]] = {}
+        for sentence in index.sentences:
+            if sentence.group is not None:
+                self.by_group.setdefault((sentence.source, sentence.group), []).append(sentence)
+        self.doc_of_source = {a.source: a for a in index.articles.values()}
+
+    # -- context and constraints -------------------------------------------------
+
+    def context(self, sentence: Sentence) -> str:
+        """What a sentence may lean on to meet a constraint: its block, lead-in, section and title."""
+        article = self.doc_of_source[sentence.source]
+        block = article.blocks[sentence.block]
+        parts = [article.title, sentence.section or "", article.text[block.start:block.end], sentence.statement]
+        if sentence.group is not None and sentence.kind in ("item", "row"):
+            parts += [s.text for s in self.by_group.get((sentence.source, sentence.group), []) if s.kind == "lead_in"]
+        return fold(" ".join(parts))
+
+    def _name_variants(self, name: str) -> list[str]:
+        folded = fold(name).removesuffix("'s")
+        variants = [folded]
+        if folded in _UNITED_STATES:
+            variants += sorted(_UNITED_STATES - {folded})
+        if name in self.acronyms:
+            variants.append(fold(self.acronyms[name]))
+        if folded in self.expansions:
+            variants.append(fold(self.expansions[folded]))
+        return variants
+
+    def name_in(self, name: str, folded_text: str, text_words: set[str] | None = None) -> bool:
+        text_words = text_words if text_words is not None else set(words(folded_text))
+        for variant in self._name_variants(name):
+            if re.search(r"(?<![a-z0-9])" + re.escape(variant) + r"(?![a-z0-9])", folded_text):
+                return True
+            parts = [w for w in words(variant) if w not in entities._JOINERS]
+            if parts and all(any(_similar(p, w) for w in text_words if w[:1] == p[:1]) for p in parts):
+                return True
+        return False
+
+    def constraints(self, question: Question) -> tuple[list[str], str | None]:
+        """The question's distinguishing names, years and figures; or why it cannot be answered."""
+        required: list[str] = []
+        for value in question.years + question.numbers:
+            present = [d for d, text in self.article_folded.items() if value in text]
+            if not present:
+                return [], f"the articles never mention {value}"
+            required.append(value)
+        for name in question.names:
+            present = [d for d in self.index.articles if self.name_in(name, self.article_folded[d], self.article_words[d])]
+            if not present:
+                return [], f"the articles never mention {name}"
+            if len(present) < len(self.index.articles):  # a name every article shares distinguishes nothing
+                required.append(name)
+        return required, None
+
+    def _met(self, required: list[str], context: str) -> set[str]:
+        context_words = set(words(context))
+        met = set()
+        for item in required:
+            if item[:1].isdigit():
+                if item in context or item.replace(",", "") in context.replace(",", ""):
+                    met.add(item)
+            elif self.name_in(item, context, context_words):
+                met.add(item)
+        return met
+
+    # -- scoring -----------------------------------------------------------------
+
+    def coverage(self, question: Question, text: str) -> float:
+        stems = set(question.stems)
+        if not stems:
+            return 0.0
+        have = set(content_stems(text))
+        weight = lambda t: self.idf.get(t, self.unseen_idf)  # noqa: E731
+        return sum(weight(t) for t in stems if t in have) / sum(weight(t) for t in stems)
+
+    def focus_coverage(self, question: Question, sentence: Sentence) -> float:
+        """Coverage of the question words that the sentence's frame (title, heading, lead-in) lacks.
+
+        "What do ICE's targeted enforcement operations often result in?" shares its topic
+        with the whole section; only "result in" singles out the sentence that answers.
+        """
+        frame = set(content_stems(self.frame(sentence)))
+        focus = [t for t in question.stems if t not in frame]
+        if not focus:
+            return self.coverage(question, sentence.statement)
+        have = set(content_stems(sentence.statement))
+        weight = lambda t: self.idf.get(t, self.unseen_idf)  # noqa: E731
+        return sum(weight(t) for t in focus if t in have) / sum(weight(t) for t in focus)
+
+    def frame(self, sentence: Sentence) -> str:
+        article = self.doc_of_source[sentence.source]
+        parts = [article.title, sentence.section or ""]
+        if sentence.group is not None and sentence.kind in ("item", "row"):
+            parts += [s.text for s in self.by_group.get((sentence.source, sentence.group), []) if s.kind == "lead_in"]
+        return " ".join(parts)
+
+    def framed_source(self, question: Question) -> str | None:
+        """The one article a question names ("the piece on Venezuelan gang influence"), if clear."""
+        if len(question.frames) != 1:
+            return None
+        frame = set(content_stems(question.frames[0]))
+        if not frame:
+            return None
+        scores = {}
+        for article in self.index.articles.values():
+            described = set(content_stems(" ".join([article.title] + [s.heading or "" for s in article.sections])))
+            scores[article.source] = sum(self.idf.get(t, self.unseen_idf) for t in frame & described) / sum(
+                self.idf.get(t, self.unseen_idf) for t in frame
+            )
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        best, runner_up = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
+        return best[0] if best[1] >= 0.5 and best[1] > runner_up[1] else None
+
+    def candidates_for(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+        framed = self.framed_source(question)
+        found = []
+        for hit in hits[: self.candidates]:
+            for sentence_id in hit.chunk.sentence_ids:
+                sentence = self.index.sentences[sentence_id]
+                dense = float(self.index.sentence_vectors[sentence_id] @ query_vector)
+                context = self.context(sentence)
+                features = (self.focus_coverage(question, sentence), self.coverage(question, sentence.statement), self.coverage(question, context))
+                coverage = sum(w * f for w, f in zip(COVERAGE_MIX, features))
+                candidate = Candidate(sentence, hit, dense, coverage, context=context, features=features)
+                candidate.score = DENSE_WEIGHT * dense + COVERAGE_WEIGHT * coverage + CHUNK_WEIGHT * hit.score
+                if framed and sentence.source != framed:
+                    candidate.score -= FRAME_PENALTY
+                candidate.typed = holds_answer_type(question, sentence.statement, common_words=self.common_words)
+                found.append(candidate)
+        found.sort(key=lambda c: (-c.score, c.sentence.sentence_id))
+        return found
+
+    # -- answering ---------------------------------------------------------------
+
+    def ask(self, question_text: str, *, top_k: int = 5) -> Answer:
+        question_text = validate_question(question_text)
+        query_vector = self.retriever.embedder.embed(question_text)
+        hits = self.retriever.search(question_text, top_k=max(top_k, self.candidates), query_vector=query_vector)
+        passages = tuple(hits[:top_k])
+        question = analyse_question(question_text)
+        sentence_vector = query_vector
+        if question.core != question_text:  # "According to the piece on X, ..." : match sentences on the rest
+            sentence_vector = self.retriever.embedder.embed(question.core)
+
+        def abstain(reason: str, confidence: float = 0.0) -> Answer:
+            return Answer(question_text, False, None, round(confidence, 3), (), passages, reason)
+
+        required, unknown = self.constraints(question)
+        if unknown:
+            return abstain(unknown)
+        candidates = self.candidates_for(question, sentence_vector, hits)
+        if not candidates:
+            return abstain("nothing in the articles is close to the question")
+        best_overall = candidates[0].score
+        typed = [c for c in candidates if c.typed]
+        if not typed:
+            return abstain(f"no relevant passage gives a {question.answer_type}", _confidence(best_overall) * 0.5)
+        if typed[0].score < ANSWER_THRESHOLD:
+            return abstain("no passage is relevant enough", _confidence(typed[0].score))
+        chosen = self._choose(question, typed, required)
+        if chosen is None:
+            missing = ", ".join(required)
+            return abstain(f"no relevant passage mentions {missing}", _confidence(best_overall) * 0.5)
+        top = chosen[0]
+        if top.score < ANSWER_THRESHOLD:
+            return abstain("no passage is relevant enough", _confidence(top.score))
+        units = self._expand_lists(question, chosen)
+        answer_text, citations = self._render(units)
+        return Answer(question_text, True, answer_text, round(_confidence(top.score), 3), citations, passages)
+
+    def _choose(self, question: Question, typed: list[Candidate], required: list[str]) -> list[Candidate] | None:
+        """The best sentence meeting every constraint, or for a two-part question a pair that does."""
+        needed = set(required)
+        for candidate in typed:
+            if candidate.score < ANSWER_THRESHOLD:
+                break
+            met = self._met(required, candidate.context)
+            if met == needed:
+                chosen = [candidate]
+                chosen += self._supporting(question, candidate, typed, needed)
+                return chosen
+            if question.conjunctive:
+                return self._pair(question, typed, required)
+            # The best typed sentence misses a constraint: look further only among close runners-up.
+            if candidate.score < typed[0].score - CONSTRAINT_SEARCH_MARGIN:
+                break
+        return None
+
+    def _pair(self, question: Question, typed: list[Candidate], required: list[str]) -> list[Candidate] | None:
+        """Two sentences that together meet a two-part question ("cited both as ... and as ...").
+
+        The answer to such a question is what the two sentences share, so a pair that
+        shares rare words the question does not use ranks above one that merely co-occurs.
+        """
+        pool = [c for c in typed[:15] if c.score >= ANSWER_THRESHOLD - SECOND_SENTENCE_MARGIN]
+        needed, asked = set(required), set(question.stems)
+        best: tuple[float, list[Candidate]] | None = None
+        for i, first in enumerate(pool):
+            first_met = self._met(required, first.context)
+            first_stems = set(content_stems(first.sentence.statement)) - asked
+            for second in pool[i + 1 :]:
+                if second.sentence.block == first.sentence.block and second.sentence.source == first.sentence.source:
+                    continue
+                if first_met | self._met(required, second.context) != needed:
+                    continue
+                shared = first_stems & set(content_stems(second.sentence.statement))
+                bonus = PAIR_SHARED_BONUS * min(1.0, sum(self.idf.get(t, 0.0) for t in shared) / 10)
+                score = (first.score + second.score) / 2 + bonus
+                if best is None or score > best[0]:
+                    best = (score, [first, second])
+        return best[1] if best and best[0] >= ANSWER_THRESHOLD else None
+
+    def _supporting(self, question: Question, best: Candidate, typed: list[Candidate], needed: set[str]) -> list[Candidate]:
+        """A second sentence: the one in the same paragraph that covers what the best one leaves
+        out ("Targeted operations are a pillar... These operations often result in arrests"),
+        else a runner-up almost as good."""
+        # Words the corpus never uses cannot be covered by any sentence, so they do not count.
+        residual = [t for t in question.stems if t in self.idf and t not in set(content_stems(best.sentence.statement))]
+        neighbours = [c for c in typed if c is not best and c.sentence.block == best.sentence.block and c.sentence.source == best.sentence.source]
+        if residual and neighbours:
+            residual_question = Question(question.text, None, None, (), (), (), tuple(residual), False, False)
+            completing = max(neighbours, key=lambda c: (self.coverage(residual_question, c.sentence.statement), c.score))
+            if self.coverage(residual_question, completing.sentence.statement) >= 0.5:
+                return [completing]
+        position = typed.index(best)
+        for other in typed[position + 1 : position + 3]:
+            if other.score >= best.score - SECOND_SENTENCE_MARGIN and self._met(list(needed), other.context) == needed:
+                return [other]
+        return []
+
+    def _expand_lists(self, question: Question, chosen: list[Candidate]) -> list[Sentence]:
+        """A lead-in brings its items; a list question that hits one item gets the whole list."""
+        units: list[Sentence] = []
+        for candidate in chosen:
+            sentence = candidate.sentence
+            members = self.by_group.get((sentence.source, sentence.group), []) if sentence.group is not None else []
+            is_list = members and sentence.kind in ("lead_in", "item") and any(m.kind == "lead_in" for m in members)
+            if is_list and (sentence.kind == "lead_in" or question.wants_list):
+                group = [m for m in members if m.kind in ("lead_in", "item")]
+                if sum(len(m.text) + 6 for m in group) <= self.max_answer_chars:
+                    units += [m for m in group if m not in units]
+                    continue
+            if sentence not in units:
+                units.append(sentence)
+        return self._fit(question, units)
+
+    def _fit(self, question: Question, units: list[Sentence]) -> list[Sentence]:
+        """Keep the subset of units that fits the length limit and covers the most of the question."""
+        size = lambda group: sum(len(u.text) + 5 for u in group)  # noqa: E731
+        if size(units) <= self.max_answer_chars or len(units) > 6:
+            while len(units) > 1 and size(units) > self.max_answer_chars:
+                units = units[:-1]
+            return units
+        best, best_value = units[:1], -1.0
+        for mask in range(1, 1 << len(units)):
+            group = [u for i, u in enumerate(units) if mask >> i & 1]
+            if size(group) > self.max_answer_chars:
+                continue
+            value = self.coverage(question, " ".join(u.statement for u in group)) + (0.01 if mask & 1 else 0.0)
+            if value > best_value:
+                best, best_value = group, value
+        return best
+
+    def _render(self, units: list[Sentence]) -> tuple[str, tuple[Citation, ...]]:
+        parts, citations = [], []
+        for n, unit in enumerate(units, start=1):
+            article = self.doc_of_source[unit.source]
+            citations.append(Citation(n, unit.source, article.title, unit.section, unit.start, unit.end, unit.text))
+            parts.append(f"{unit.text} [{n}]")
+        text = " ".join(parts)
+        if len(text) > self.max_answer_chars:  # one unit alone too long: cut at a word, keep the marker
+            body = units[0].text[: self.max_answer_chars - 8].rsplit(" ", 1)[0]
+            text = f"{body}… [1]"
+        return text, tuple(citations)
+
+
+def _confidence(score: float) -> float:
+    """Map a relevance score onto [0, 1], 0.5 at the answer threshold."""
+    return float(1 / (1 + math.exp(-12 * (score - ANSWER_THRESHOLD))))
+
+
+def validate_question(text: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("question must not be blank")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidInput(f"question is {len(text)} characters; the limit is {MAX_QUESTION_CHARS}")
+    return " ".join(text.split())

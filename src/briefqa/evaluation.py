@@ -1,0 +1,136 @@
+"""Score an Answerer on a labelled JSONL file (the dev set's format)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidInput
+from .records import Answer
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-"})
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.translate(_QUOTES).lower()).strip()
+
+
+@dataclass
+class QuestionResult:
+    question: str
+    kind: str
+    answerable: bool
+    answered: bool
+    correct: bool
+    recall: float | None
+    answer: str | None
+    reason: str
+
+
+@dataclass
+class Report:
+    evidence_recall_at_5: float
+    answer_accuracy: float
+    abstention_accuracy: float
+    false_abstention: float
+    citation_exactness: float
+    questions: int
+    results: list[QuestionResult] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "evidence_recall@5": round(self.evidence_recall_at_5, 3),
+            "answer_accuracy": round(self.answer_accuracy, 3),
+            "abstention_accuracy": round(self.abstention_accuracy, 3),
+            "false_abstention": round(self.false_abstention, 3),
+            "citation_exactness": round(self.citation_exactness, 3),
+            "questions": self.questions,
+        }
+
+
+def load_gold(path: Path) -> list[dict]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise InvalidInput(f"{path}:{number} is not valid JSON") from None
+        if not isinstance(item, dict) or "question" not in item or "answerable" not in item:
+            raise InvalidInput(f"{path}:{number} needs at least 'question' and 'answerable'")
+        items.append(item)
+    if not items:
+        raise InvalidInput(f"{path} holds no questions")
+    return items
+
+
+def _evidence_recall(item: dict, answer: Answer, article_text: Callable[[str], str]) -> float:
+    evidence = item.get("evidence") or []
+    if not evidence:
+        return 1.0
+    found = 0
+    for span in evidence:
+        for hit in answer.passages[:5]:
+            text = article_text(hit.chunk.source)
+            start = text.find(span)
+            while start >= 0:
+                end = start + len(span)
+                if min(end, hit.chunk.end) - max(start, hit.chunk.start) >= len(span) / 2:
+                    found += 1
+                    break
+                start = text.find(span, start + 1)
+            else:
+                continue
+            break
+    return found / len(evidence)
+
+
+def evaluate(
+    items: list[dict],
+    ask: Callable[[str], Answer],
+    article_text: Callable[[str], str],
+    *,
+    max_answer_chars: int = 400,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    results: list[QuestionResult] = []
+    citations = exact = 0
+    for item in items:
+        answer = ask(item["question"])
+        for citation in answer.citations:
+            citations += 1
+            exact += article_text(citation.source)[citation.start : citation.end] == citation.quote
+        answerable = bool(item["answerable"])
+        correct = bool(
+            answerable
+            and answer.answered
+            and answer.answer is not None
+            and len(answer.answer) <= max_answer_chars
+            and normalise(item.get("answer", "")) in normalise(answer.answer)
+        )
+        recall = _evidence_recall(item, answer, article_text) if answerable else None
+        results.append(
+            QuestionResult(item["question"], item.get("kind", ""), answerable, answer.answered, correct, recall, answer.answer, answer.reason)
+        )
+        if progress:
+            progress(1)
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    mean = lambda values: sum(values) / len(values) if values else 0.0  # noqa: E731
+    return Report(
+        evidence_recall_at_5=mean([r.recall for r in answerable]),
+        answer_accuracy=mean([r.correct for r in answerable]),
+        abstention_accuracy=mean([not r.answered for r in unanswerable]),
+        false_abstention=mean([not r.answered for r in answerable]),
+        citation_exactness=exact / citations if citations else 1.0,
+        questions=len(results),
+        results=results,
+    )

@@ -1,0 +1,369 @@
+"""Build, save and load the index directory.
+
+An index is a directory of plain files:
+
+    manifest.json    model, dimension, chunking parameters, article and file checksums, version
+    store.json       articles (with their raw text), chunks and sentences
+    chunks.npy       chunk vectors, row i belongs to chunk_id i
+    sentences.npy    sentence vectors, row i belongs to sentence_id i
+    chunks.faiss     FAISS inner-product index over chunks.npy
+    sentences.faiss  FAISS inner-product index over sentences.npy
+    bm25/            bm25s index over the chunks' search text
+
+FAISS row positions are the chunk ids: chunks are numbered densely in build order,
+so no id map is needed and a loaded index reproduces itself exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .articles import list_article_files, parse_article, read_text, sha256_of
+from .chunking import chunk_article
+from .embeddings import Embedder
+from .errors import CorpusError, IndexCorrupt, IndexNotFound
+from .records import Article, Block, Chunk, Section, Sentence
+from .terms import content_stems
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    sentences: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = True
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}; "
+            f"{self.chunks} chunks, {self.sentences} sentences, {self.embedded} texts embedded "
+            f"in {self.seconds:.1f}s"
+        )
+
+
+@dataclass
+class CorpusIndex:
+    """A loaded index: everything retrieval and answering need, held in memory."""
+
+    path: Path
+    manifest: dict
+    articles: dict[str, Article]  # by doc_id
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    faiss_index: object
+    sentence_faiss: object
+    bm25: object
+
+    @property
+    def model(self) -> str:
+        return self.manifest["model"]
+
+
+def sentence_embedding_text(sentence: Sentence, lead_in: str | None) -> str:
+    # A bare list item ("Trade fraud") means little alone; its lead-in says what list it is in.
+    if sentence.kind == "item" and lead_in:
+        return f"{lead_in} {sentence.statement}"
+    if sentence.kind == "row" and sentence.section:
+        return f"{sentence.section}: {sentence.statement}"
+    return sentence.statement
+
+
+def bm25_tokens(chunk: Chunk) -> list[str]:
+    return content_stems(f"{chunk.title} {chunk.search_text}") or ["_"]
+
+
+def lead_ins(sentences: list[Sentence]) -> dict[int, str]:
+    return {s.group: s.text for s in sentences if s.kind == "lead_in" and s.group is not None}
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    descriptor = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_stale(corpus_dir: Path, index_dir: Path, *, embedder_name: str, chunk_words: int) -> bool:
+    manifest = read_manifest(index_dir)
+    if manifest is None or manifest.get("format") != FORMAT_VERSION:
+        return True
+    if manifest.get("model") != embedder_name or manifest.get("chunk_words") != chunk_words:
+        return True
+    current = {p.name: _file_sha256(p) for p in list_article_files(corpus_dir)}
+    recorded = {a["source"]: a["file_sha256"] for a in manifest.get("articles", [])}
+    recorded.update({s["source"]: s["file_sha256"] for s in manifest.get("skipped", [])})
+    return current != recorded
+
+
+def _article_to_json(article: Article) -> dict:
+    return asdict(article)
+
+
+def _article_from_json(data: dict) -> Article:
+    return Article(
+        doc_id=data["doc_id"],
+        source=data["source"],
+        title=data["title"],
+        text=data["text"],
+        sha256=data["sha256"],
+        sections=tuple(Section(**s) for s in data["sections"]),
+        blocks=tuple(Block(**b) for b in data["blocks"]),
+    )
+
+
+def _read_corpus(corpus_dir: Path, report: IngestReport, warn: Callable[[str], None]) -> list[tuple[Article, str]]:
+    """Parse every article file; a file that cannot be read is skipped with a reason, never fatal."""
+    articles: list[tuple[Article, str]] = []
+    seen: dict[str, str] = {}
+    for path in list_article_files(corpus_dir):
+        file_hash = _file_sha256(path)
+        try:
+            raw = path.read_bytes()
+            if b"\x00" in raw:
+                raise CorpusError("binary file (contains NUL bytes)")
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise CorpusError(f"not UTF-8 (byte {exc.start}); re-save the file as UTF-8") from None
+            if raw.decode("utf-8-sig").strip() == "":
+                raise CorpusError("empty file")
+            text = read_text(path)
+            digest = sha256_of(text)
+            if digest in seen:
+                raise CorpusError(f"exact duplicate of {seen[digest]}")
+            article = parse_article(path.name, text)
+        except CorpusError as exc:
+            reason = str(exc).removeprefix(f"{path.name}: ")
+            report.skipped.append((path.name, reason))
+            warn(f"skipped {path.name}: {reason}")
+            continue
+        seen[digest] = path.name
+        articles.append((article, file_hash))
+    return articles
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    chunk_words: int = 90,
+    batch_size: int = 32,
+    progress: bool = True,
+    warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> IngestReport:
+    """Read ``corpus_dir``, embed what changed, and atomically replace ``index_dir``."""
+    began = time.perf_counter()
+    report = IngestReport()
+    parsed = _read_corpus(Path(corpus_dir), report, warn)
+    if not parsed:
+        raise CorpusError(f"no readable .txt articles in {corpus_dir}")
+
+    previous = _reusable_vectors(index_dir, embedder_name=embedder.name, chunk_words=chunk_words)
+    articles, chunks, sentences = [], [], []
+    for article, _ in parsed:
+        chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=len(chunks), first_sentence_id=len(sentences))
+        articles.append(article)
+        chunks.extend(chunked.chunks)
+        sentences.extend(chunked.sentences)
+
+    chunk_vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+    leads = lead_ins(sentences)
+    to_embed: list[tuple[np.ndarray, int, str]] = []
+    for article in articles:
+        own_chunks = [c for c in chunks if c.doc_id == article.doc_id]
+        own_sentences = [s for s in sentences if s.source == article.source]
+        reused = previous.get(article.source)
+        if reused and reused[0] == article.sha256:
+            report.unchanged.append(article.source)
+            chunk_vectors[[c.chunk_id for c in own_chunks]] = reused[1]
+            sentence_vectors[[s.sentence_id for s in own_sentences]] = reused[2]
+            continue
+        (report.updated if article.source in previous else report.added).append(article.source)
+        to_embed += [(chunk_vectors, c.chunk_id, c.search_text) for c in own_chunks]
+        to_embed += [(sentence_vectors, s.sentence_id, sentence_embedding_text(s, leads.get(s.group))) for s in own_sentences]
+    report.removed = sorted(set(previous) - {a.source for a in articles})
+
+    if to_embed:
+        bar = _progress_bar(len(to_embed), enabled=progress)
+        vectors = embedder.embed_many([t for _, _, t in to_embed], batch_size=batch_size, progress=bar.update)
+        bar.close()
+        for (target, row, _), vector in zip(to_embed, vectors):
+            target[row] = vector
+    report.embedded = len(to_embed)
+    report.chunks, report.sentences = len(chunks), len(sentences)
+
+    manifest = {
+        "format": FORMAT_VERSION,
+        "briefqa_version": __version__,
+        "model": embedder.name,
+        "dimension": embedder.dimension,
+        "chunk_words": chunk_words,
+        "faiss": "IndexFlatIP",
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "articles": [
+            {"source": a.source, "doc_id": a.doc_id, "sha256": a.sha256, "file_sha256": h, "chars": len(a.text)}
+            for a, h in parsed
+        ],
+        "skipped": [{"source": s, "reason": r, "file_sha256": _file_sha256(Path(corpus_dir) / s)} for s, r in report.skipped],
+        "counts": {"documents": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
+    }
+    _write_atomically(Path(index_dir), manifest, articles, chunks, sentences, chunk_vectors, sentence_vectors)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _progress_bar(total: int, *, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="text", disable=not enabled, file=sys.stderr)
+
+
+def _reusable_vectors(index_dir: Path, *, embedder_name: str, chunk_words: int) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
+    """Vectors of the previous build, by source, when they were made the same way."""
+    try:
+        old = load_index(index_dir)
+    except (IndexNotFound, IndexCorrupt):
+        return {}
+    if old.manifest.get("model") != embedder_name or old.manifest.get("chunk_words") != chunk_words:
+        return {}
+    reusable = {}
+    for article in old.articles.values():
+        chunk_rows = [c.chunk_id for c in old.chunks if c.doc_id == article.doc_id]
+        sentence_rows = [s.sentence_id for s in old.sentences if s.source == article.source]
+        reusable[article.source] = (article.sha256, old.chunk_vectors[chunk_rows], old.sentence_vectors[sentence_rows])
+    return reusable
+
+
+def _write_atomically(index_dir: Path, manifest: dict, articles, chunks, sentences, chunk_vectors, sentence_vectors) -> None:
+    import bm25s
+    import faiss
+
+    index_dir = index_dir.resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        store = {
+            "articles": [_article_to_json(a) for a in articles],
+            "chunks": [asdict(c) for c in chunks],
+            "sentences": [asdict(s) for s in sentences],
+        }
+        (staging / "store.json").write_text(json.dumps(store, ensure_ascii=False), encoding="utf-8")
+        np.save(staging / "chunks.npy", chunk_vectors)
+        np.save(staging / "sentences.npy", sentence_vectors)
+        for name, vectors in (("chunks", chunk_vectors), ("sentences", sentence_vectors)):
+            flat = faiss.IndexFlatIP(vectors.shape[1])
+            flat.add(vectors)
+            faiss.write_index(flat, str(staging / f"{name}.faiss"))
+        retriever = bm25s.BM25()
+        retriever.index([bm25_tokens(c) for c in chunks], show_progress=False)
+        retriever.save(str(staging / "bm25"))
+        manifest["files"] = {
+            str(p.relative_to(staging)): _file_sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _fsync_tree(staging)
+        retired = index_dir.parent / f".{index_dir.name}.retired-{os.getpid()}"
+        if index_dir.exists():
+            os.replace(index_dir, retired)
+        os.replace(staging, index_dir)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_index(index_dir: Path, *, verify: bool = True) -> CorpusIndex:
+    """Load an index directory, verifying every file against the manifest's checksums."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        if (index_dir / MANIFEST).exists():
+            raise IndexCorrupt(f"{index_dir / MANIFEST} is unreadable; rebuild with `briefqa ingest`")
+        raise IndexNotFound(f"no index at {index_dir}; build one with `briefqa ingest --index {index_dir}`")
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexCorrupt(f"index format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild with `briefqa ingest`")
+    if verify:
+        for name, expected in manifest.get("files", {}).items():
+            path = index_dir / name
+            if not path.is_file():
+                raise IndexCorrupt(f"index file {name} is missing; rebuild with `briefqa ingest`")
+            if _file_sha256(path) != expected:
+                raise IndexCorrupt(f"index file {name} fails its checksum; rebuild with `briefqa ingest`")
+    try:
+        store = json.loads((index_dir / "store.json").read_text(encoding="utf-8"))
+        chunk_vectors = np.load(index_dir / "chunks.npy")
+        sentence_vectors = np.load(index_dir / "sentences.npy")
+        faiss_index = faiss.read_index(str(index_dir / "chunks.faiss"))
+        sentence_faiss = faiss.read_index(str(index_dir / "sentences.faiss"))
+        bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
+    except Exception as exc:  # any unreadable file means the same thing to the caller
+        raise IndexCorrupt(f"index at {index_dir} cannot be read ({type(exc).__name__}); rebuild with `briefqa ingest`") from exc
+    articles = [_article_from_json(a) for a in store["articles"]]
+    chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in store["chunks"]]
+    sentences = [Sentence(**s) for s in store["sentences"]]
+    dimension = manifest.get("dimension")
+    if chunk_vectors.shape != (len(chunks), dimension) or sentence_vectors.shape != (len(sentences), dimension):
+        raise IndexCorrupt(f"index vectors do not match the manifest's {dimension} dimensions; rebuild with `briefqa ingest`")
+    if faiss_index.ntotal != len(chunks) or sentence_faiss.ntotal != len(sentences) or faiss_index.d != dimension:
+        raise IndexCorrupt("FAISS index does not match the chunk store; rebuild with `briefqa ingest`")
+    return CorpusIndex(
+        path=index_dir,
+        manifest=manifest,
+        articles={a.doc_id: a for a in articles},
+        chunks=chunks,
+        sentences=sentences,
+        chunk_vectors=chunk_vectors,
+        sentence_vectors=sentence_vectors,
+        faiss_index=faiss_index,
+        sentence_faiss=sentence_faiss,
+        bm25=bm25,
+    )

@@ -1,0 +1,106 @@
+"""Frozen records passed between pipeline stages.
+
+Offsets everywhere are Python ``str`` indices into the raw article text read with
+``open(path, encoding="utf-8", newline="")``, so ``text[start:end]`` is the quote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural unit of an article: a paragraph, list item or table row."""
+
+    kind: str  # "paragraph" | "item" | "row"
+    start: int
+    end: int
+    section: str | None
+    statement: str  # searchable text; for a table row it carries the column headers
+    group: int | None = None  # list or table this block belongs to
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Article:
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    sha256: str
+    sections: tuple[Section, ...]
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """The unit of an answer: a sentence, a list item or a table row."""
+
+    sentence_id: int
+    chunk_id: int
+    source: str
+    section: str | None
+    kind: str  # "sentence" | "item" | "row" | "lead_in"
+    start: int
+    end: int
+    text: str  # verbatim quote
+    statement: str  # searchable form (table rows spelled out with headers)
+    group: int | None = None  # shared by a list lead-in and its items
+    block: int = 0  # index of the block within its article, to find the paragraph
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: int
+    doc_id: str
+    source: str
+    title: str
+    section: str | None
+    start: int
+    end: int
+    text: str  # verbatim slice of the article
+    search_text: str  # what is embedded and BM25-indexed
+    sentence_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    section: str | None
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    answer: str | None
+    confidence: float
+    citations: tuple[Citation, ...]
+    passages: tuple[Hit, ...]
+    reason: str = ""  # why the system abstained, for logs and the CLI
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: tuple[Hit, ...] = field(default_factory=tuple)
