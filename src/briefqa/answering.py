@@ -35,6 +35,7 @@ COVERAGE_MIX = (0.5, 0.3, 0.2)  # focus words, all words in the sentence, all wo
 ANSWER_THRESHOLD = 0.45
 CONSTRAINT_SEARCH_MARGIN = 0.12
 PAIR_SHARED_BONUS = 0.15
+PAIR_COVERAGE_WEIGHT = 0.2
 FRAME_PENALTY = 0.1  # a question that names its article prefers that article's sentences
 SECOND_SENTENCE_MARGIN = 0.2
 
@@ -129,7 +130,7 @@ def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None
         match = re.search(pattern + r"\s+(.*)", folded)
         if not match:
             return []
-        following = words(match.group(1))
+        following = [w.removesuffix("'s") for w in words(match.group(1))]
         while following and following[0] in _AUXILIARIES:
             following = following[1:]
         return following[:8]
@@ -308,9 +309,13 @@ class Answerer:
         for variant in self._name_variants(name):
             if re.search(r"(?<![a-z0-9])" + re.escape(variant) + r"(?![a-z0-9])", folded_text):
                 return True
-            parts = [w for w in words(variant) if w not in entities._JOINERS]
-            if parts and all(any(_similar(p, w) for w in text_words if w[:1] == p[:1]) for p in parts):
+            parts = words(variant)
+            # One word may match a relative ("Venezuelan" ~ "Venezuela"); a longer name must match as written.
+            if len(parts) == 1 and any(_similar(parts[0], w) for w in text_words if w[:1] == parts[0][:1]):
                 return True
+        halves = [h for h in re.split(r"(?<=[A-Za-z.])-(?=[A-Z])", name) if h]
+        if len(halves) > 1:  # "U.S.-Mexico" is met where both countries are
+            return all(self.name_in(h, folded_text, text_words) for h in halves)
         return False
 
     def constraints(self, question: Question) -> tuple[list[str], str | None]:
@@ -429,11 +434,11 @@ class Answerer:
         if not candidates:
             return abstain("nothing in the articles is close to the question")
         best_overall = candidates[0].score
+        if best_overall < ANSWER_THRESHOLD:
+            return abstain("no passage is relevant enough", _confidence(best_overall))
         typed = [c for c in candidates if c.typed]
-        if not typed:
+        if not typed or typed[0].score < ANSWER_THRESHOLD:
             return abstain(f"no relevant passage gives a {question.answer_type}", _confidence(best_overall) * 0.5)
-        if typed[0].score < ANSWER_THRESHOLD:
-            return abstain("no passage is relevant enough", _confidence(typed[0].score))
         chosen = self._choose(question, typed, required)
         if chosen is None:
             missing = ", ".join(required)
@@ -482,7 +487,8 @@ class Answerer:
                     continue
                 shared = first_stems & set(content_stems(second.sentence.statement))
                 bonus = PAIR_SHARED_BONUS * min(1.0, sum(self.idf.get(t, 0.0) for t in shared) / 10)
-                score = (first.score + second.score) / 2 + bonus
+                joint = self.coverage(question, f"{first.sentence.statement} {second.sentence.statement}")
+                score = (first.score + second.score) / 2 + bonus + PAIR_COVERAGE_WEIGHT * joint
                 if best is None or score > best[0]:
                     best = (score, [first, second])
         return best[1] if best and best[0] >= ANSWER_THRESHOLD else None

@@ -104,7 +104,7 @@ def names(text: str, *, skip_first_word: bool = False) -> list[Name]:
     while i < len(tokens):
         token = tokens[i].group()
         first_of_sentence = i == 0 or (i > 0 and re.search(r"[.!?:]\s*$", text[tokens[i - 1].start() : tokens[i].start()]) is not None)
-        if not _capitalised(token) or (skip_first_word and i == 0) or token in "()":
+        if not _capitalised(token) or (skip_first_word and i == 0) or token in "()" or len(token) == 1:
             i += 1
             continue
         j = i

@@ -1,0 +1,177 @@
+"""The ``briefqa`` command: parse, call the library, print. Errors become one line and exit 1."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import get_settings
+from .errors import BriefQAError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _index_option(function):
+    return click.option(
+        "--index", "index_dir", type=click.Path(path_type=Path), default=None,
+        help="Index directory (default: $BRIEFQA_INDEX_DIR or ./index).",
+    )(function)
+
+
+def _engine(index_dir: Path | None):
+    from .engine import Engine
+
+    settings = get_settings()
+    return Engine(index_dir or settings.index_dir, candidates=settings.candidates, max_answer_chars=settings.max_answer_chars)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BriefQAError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="briefqa")
+def main() -> None:
+    """Grounded, cited answers and briefings from a folder of articles."""
+
+
+@main.command()
+@click.argument("question")
+@click.option("--top-k", default=5, show_default=True, type=click.IntRange(1, 50), help="Passages to retrieve.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
+@_index_option
+def ask(question: str, top_k: int, as_json: bool, index_dir: Path | None) -> None:
+    """Answer QUESTION from the articles, with numbered citations.
+
+    Example: briefqa ask "How much illicit currency did HSI seize in 2021?"
+    """
+    from .schemas import AskResponse
+
+    answer = _engine(index_dir).ask(question, top_k=top_k)
+    if as_json:
+        click.echo(AskResponse.of(answer).model_dump_json(indent=2))
+        return
+    if not answer.answered:
+        click.echo(f"The articles do not answer this ({answer.reason}).")
+        if answer.passages:
+            click.echo("\nClosest passages:")
+            for hit in answer.passages[:3]:
+                click.echo(f"  - {hit.chunk.source}, {_where(hit.chunk.title, hit.chunk.section)}")
+        return
+    click.echo(textwrap.fill(answer.answer, width=100))
+    click.echo("\nSources:")
+    for c in answer.citations:
+        click.echo(f"[{c.n}] {c.source}, {_where(c.title, c.section)} (chars {c.start}-{c.end})")
+        click.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
+
+
+def _where(title: str, section: str | None) -> str:
+    return f"{title} › {section}" if section else title
+
+
+@main.command()
+@click.argument("query")
+@click.option("--top-k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
+@_index_option
+def search(query: str, top_k: int, as_json: bool, index_dir: Path | None) -> None:
+    """Rank passages for QUERY.
+
+    Example: briefqa search "stash houses" --top-k 3
+    """
+    from .schemas import PassageOut, SearchResponse
+
+    hits = _engine(index_dir).search(query, top_k=top_k)
+    if as_json:
+        click.echo(SearchResponse(query=query, results=[PassageOut.of(h) for h in hits]).model_dump_json(indent=2))
+        return
+    for rank, hit in enumerate(hits, start=1):
+        click.echo(f"{rank}. [{hit.score:.3f}] {hit.chunk.source}, {_where(hit.chunk.title, hit.chunk.section)} (chars {hit.chunk.start}-{hit.chunk.end})")
+        click.echo(textwrap.fill(" ".join(hit.chunk.text.split()), width=100, initial_indent="   ", subsequent_indent="   ", max_lines=4))
+
+
+@main.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None, help="Folder of .txt articles (default: ./seeds).")
+@_index_option
+@click.option("--if-stale", is_flag=True, help="Do nothing when the index already matches the corpus.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quiet: bool) -> None:
+    """Build or update the index from a folder of articles.
+
+    Example: briefqa ingest --corpus seeds --index index
+    """
+    from .embeddings import MODEL_NAME, default_embedder
+    from .index import build_index, is_stale
+
+    settings = get_settings()
+    corpus_dir = corpus_dir or settings.corpus_dir
+    index_dir = index_dir or settings.index_dir
+    if if_stale and not is_stale(corpus_dir, index_dir, embedder_name=MODEL_NAME, chunk_words=settings.chunk_words):
+        click.echo(f"index at {index_dir} is up to date with {corpus_dir}")
+        return
+    report = build_index(
+        corpus_dir, index_dir, default_embedder(), chunk_words=settings.chunk_words, batch_size=settings.batch_size,
+        progress=not quiet, warn=lambda line: click.echo(line, err=True),
+    )
+    click.echo(f"indexed {corpus_dir} into {index_dir}: {report.summary()}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+@_index_option
+def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
+    """Serve the HTTP API and Swagger UI at /docs.
+
+    Example: briefqa serve --port 8000
+    """
+    import uvicorn
+
+    from .api import create_app
+
+    settings = get_settings()
+    app = create_app(index_dir=index_dir or settings.index_dir)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@main.command("eval")
+@click.argument("gold", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print figures and per-question results as JSON.")
+@click.option("--verbose", "-v", is_flag=True, help="List every question that was answered wrongly.")
+@_index_option
+def evaluate_command(gold: Path, as_json: bool, verbose: bool, index_dir: Path | None) -> None:
+    """Score answers against a labelled JSONL file.
+
+    Example: briefqa eval tests/data/dev.jsonl
+    """
+    from tqdm import tqdm
+
+    from .evaluation import evaluate, load_gold
+
+    items = load_gold(gold)
+    engine = _engine(index_dir)
+    texts = {a.source: a.text for a in engine.index.articles.values()}
+    with tqdm(total=len(items), desc="evaluating", unit="q", file=sys.stderr, disable=as_json) as bar:
+        report = evaluate(items, engine.ask, texts.__getitem__, progress=bar.update)
+    if as_json:
+        payload = {"figures": report.figures(), "results": [r.__dict__ for r in report.results]}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    for name, value in report.figures().items():
+        click.echo(f"{name:22} {value}")
+    if verbose:
+        for r in report.results:
+            if (r.answerable and not r.correct) or (not r.answerable and r.answered):
+                click.echo(f"\n✗ [{r.kind}] {r.question}\n    {r.answer or 'abstained: ' + r.reason}")

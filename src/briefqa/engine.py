@@ -1,0 +1,137 @@
+"""The library's front door: one loaded index with its embedder, retriever and answerer.
+
+The API and the CLI hold an Engine and call it; neither computes anything itself.
+Everything heavy loads lazily, once, on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answering import Answerer, validate_question
+from .embeddings import Embedder, default_embedder
+from .errors import DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
+from .index import CorpusIndex, load_index
+from .records import Answer, Article, Hit
+from .retrieval import Retriever
+
+MAX_TOP_K = 50
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    doc_id: str
+    source: str
+    title: str
+    chars: int
+    chunks: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str  # "ok" | "no_index" | "degraded"
+    documents: int
+    chunks: int
+    model: str | None
+    built_at: str | None
+    embedder: str | None
+    reason: str | None = None
+
+
+class Engine:
+    def __init__(self, index_dir: Path, *, embedder: Embedder | None = None, candidates: int = 20, max_answer_chars: int = 400) -> None:
+        self.index_dir = Path(index_dir)
+        self._embedder = embedder
+        self._candidates = candidates
+        self._max_answer_chars = max_answer_chars
+        self._lock = threading.Lock()
+        self._loaded: tuple[CorpusIndex, Answerer] | None = None
+        self._error: Exception | None = None
+
+    # -- loading -----------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def load(self) -> None:
+        """Load (or reload) the index; on failure keep the error to report it, never raise."""
+        try:
+            index = load_index(self.index_dir)
+            retriever = Retriever(index, self.embedder)
+            answerer = Answerer(index, retriever, candidates=self._candidates, max_answer_chars=self._max_answer_chars)
+        except (IndexNotFound, IndexCorrupt) as exc:
+            with self._lock:
+                self._loaded, self._error = None, exc
+            return
+        with self._lock:
+            self._loaded, self._error = (index, answerer), None
+
+    def _ready(self) -> tuple[CorpusIndex, Answerer]:
+        if self._loaded is None and self._error is None:
+            self.load()
+        loaded = self._loaded
+        if loaded is None:
+            raise self._error or IndexNotFound(f"no index at {self.index_dir}")
+        return loaded
+
+    @property
+    def index(self) -> CorpusIndex:
+        return self._ready()[0]
+
+    # -- operations --------------------------------------------------------------
+
+    def ask(self, question: str, *, top_k: int = 5) -> Answer:
+        validate_question(question)
+        _check_top_k(top_k)
+        return self._ready()[1].ask(question, top_k=top_k)
+
+    def search(self, query: str, *, top_k: int = 5) -> list[Hit]:
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidInput("query must not be blank")
+        _check_top_k(top_k)
+        index, answerer = self._ready()
+        return answerer.retriever.search(" ".join(query.split()), top_k=top_k)
+
+    def documents(self) -> list[DocumentSummary]:
+        index = self.index
+        counts: dict[str, int] = {}
+        for chunk in index.chunks:
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        return [
+            DocumentSummary(a.doc_id, a.source, a.title, len(a.text), counts.get(a.doc_id, 0), a.sha256)
+            for a in sorted(index.articles.values(), key=lambda a: a.source)
+        ]
+
+    def document(self, doc_id: str) -> Article:
+        article = self.index.articles.get(doc_id)
+        if article is None:
+            raise DocumentNotFound(f"no document with id {doc_id!r}; GET /documents lists them")
+        return article
+
+    def health(self) -> Health:
+        try:
+            index = self.index
+        except IndexNotFound as exc:
+            return Health("no_index", 0, 0, None, None, None, str(exc))
+        except IndexCorrupt as exc:
+            return Health("degraded", 0, 0, None, None, None, str(exc))
+        manifest = index.manifest
+        return Health(
+            "ok",
+            len(index.articles),
+            len(index.chunks),
+            manifest.get("model"),
+            manifest.get("built_at"),
+            getattr(self._embedder, "backend", None),
+        )
+
+
+def _check_top_k(top_k: int) -> None:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        raise InvalidInput(f"top_k must be an integer from 1 to {MAX_TOP_K}")

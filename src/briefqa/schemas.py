@@ -1,0 +1,145 @@
+"""Request and response models of the HTTP API: the only pydantic models outside settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+from .answering import MAX_QUESTION_CHARS
+from .engine import MAX_TOP_K
+from .records import Answer, Article, Citation, Hit
+
+TopK = Annotated[StrictInt, Field(ge=1, le=MAX_TOP_K, description="How many ranked passages to return (1-50)")]
+
+
+def _not_blank(value: str, field_name: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{field_name} must not be blank")
+    return value
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"question": "How much illicit currency did HSI seize in 2021?", "top_k": 5}]})
+
+    question: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="A question in plain English")]
+    top_k: TopK = 5
+
+    @field_validator("question")
+    @classmethod
+    def question_not_blank(cls, value: str) -> str:
+        return _not_blank(value, "question")
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"query": "human smuggling campaign", "top_k": 5}]})
+
+    query: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="Words to search for")]
+    top_k: TopK = 5
+
+    @field_validator("query")
+    @classmethod
+    def query_not_blank(cls, value: str) -> str:
+        return _not_blank(value, "query")
+
+
+class CitationOut(BaseModel):
+    n: int = Field(description="The [n] marker in the answer")
+    source: str = Field(description="File name in the corpus")
+    title: str
+    section: str | None
+    start: int = Field(description="Start offset (Python str index) into the raw file")
+    end: int = Field(description="End offset; text[start:end] == quote")
+    quote: str
+
+    @classmethod
+    def of(cls, citation: Citation) -> CitationOut:
+        return cls(**citation.__dict__)
+
+
+class PassageOut(BaseModel):
+    chunk_id: int
+    source: str
+    title: str
+    section: str | None
+    start: int
+    end: int
+    text: str = Field(description="Verbatim: text[start:end] of the raw file")
+    score: float
+
+    @classmethod
+    def of(cls, hit: Hit) -> PassageOut:
+        c = hit.chunk
+        return cls(chunk_id=c.chunk_id, source=c.source, title=c.title, section=c.section, start=c.start, end=c.end, text=c.text, score=round(hit.score, 4))
+
+
+class AskResponse(BaseModel):
+    question: str
+    answered: bool = Field(description="False when the articles do not hold the answer")
+    answer: str | None = Field(description="Verbatim corpus sentences with [n] citation markers, at most 400 characters")
+    confidence: float = Field(ge=0, le=1)
+    citations: list[CitationOut]
+    passages: list[PassageOut] = Field(description="Ranked retrieved passages, returned even when the system abstains")
+
+    @classmethod
+    def of(cls, answer: Answer) -> AskResponse:
+        return cls(
+            question=answer.question,
+            answered=answer.answered,
+            answer=answer.answer,
+            confidence=answer.confidence,
+            citations=[CitationOut.of(c) for c in answer.citations],
+            passages=[PassageOut.of(h) for h in answer.passages],
+        )
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[PassageOut]
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    source: str
+    title: str
+    chars: int
+    chunks: int
+    sha256: str
+
+
+class SectionOut(BaseModel):
+    heading: str | None
+    start: int
+    end: int
+
+
+class DocumentDetail(DocumentOut):
+    sections: list[SectionOut]
+    text: str
+
+    @classmethod
+    def of(cls, article: Article, chunks: int) -> DocumentDetail:
+        return cls(
+            doc_id=article.doc_id,
+            source=article.source,
+            title=article.title,
+            chars=len(article.text),
+            chunks=chunks,
+            sha256=article.sha256,
+            sections=[SectionOut(heading=s.heading, start=s.start, end=s.end) for s in article.sections],
+            text=article.text,
+        )
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description='"ok", "no_index" or "degraded"')
+    documents: int
+    chunks: int
+    model: str | None
+    built_at: str | None
+    embedder: str | None = Field(None, description="Query embedding backend in use")
+    reason: str | None = Field(None, description="Why the status is not ok, and how to fix it")
+
+
+class ErrorOut(BaseModel):
+    detail: str

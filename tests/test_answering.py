@@ -1,0 +1,110 @@
+import pytest
+
+from briefqa.answering import analyse_question
+from briefqa.errors import InvalidInput
+
+from .conftest import raw_text
+
+
+def assert_exact(answer):
+    for citation in answer.citations:
+        assert raw_text(citation.source)[citation.start : citation.end] == citation.quote
+        assert f"[{citation.n}]" in answer.answer
+        assert citation.quote in answer.answer
+    assert answer.answer is None or len(answer.answer) <= 400
+
+
+def test_the_headline_question_cites_the_522_million_sentence(engine):
+    answer = engine.ask("How much illicit currency did HSI seize in 2021?")
+    assert answer.answered
+    assert answer.answer == "Seizure of over $522 million in illicit currency in 2021 [1]"
+    (citation,) = answer.citations
+    assert (citation.source, citation.section, citation.start, citation.end) == (
+        "002_47b46ce98c28fd65.txt", "Impact on Drug Trafficking Landscape", 3398, 3454,
+    )
+    assert_exact(answer)
+
+
+def test_a_table_question_is_answered_with_the_row(engine):
+    answer = engine.ask("What deportation destination is listed in the operation detail table?")
+    assert answer.answered
+    assert answer.citations[0].quote == "Deportation Destination | Guadalajara, Jalisco, Mexico |"
+    assert_exact(answer)
+
+
+def test_a_list_lead_in_brings_its_items(engine):
+    answer = engine.ask("Who are HSI's key law enforcement partners?")
+    assert answer.answered
+    quotes = [c.quote for c in answer.citations]
+    assert "Drug Enforcement Administration (DEA)" in quotes and "U.S. Coast Guard (USCG)" in quotes
+    assert_exact(answer)
+
+
+def test_a_two_part_question_is_answered_from_two_articles(engine):
+    answer = engine.ask(
+        "Which ICE component leads Operation Expanded Impact and is described in another article as the principal investigative arm of DHS?"
+    )
+    assert answer.answered
+    assert {c.source for c in answer.citations} == {"002_47b46ce98c28fd65.txt", "003_e33ec4f381171ce5.txt"}
+    assert "Homeland Security Investigations (HSI)" in answer.answer
+    assert_exact(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("How much illicit currency did HSI seize in 2022?", "the articles never mention 2022"),
+        ("Who is the current director of ICE?", "no passage is relevant enough"),
+        ("What is the name of the official who heads ICE's Cyber Crimes Center?", "no relevant passage gives a person"),
+        ("In what year did the U.S. first impose sanctions on Venezuelan officials?", "no relevant passage gives a year"),
+        ("In what year did the DHS anti-smuggling campaign officially begin?", "no relevant passage gives a year"),
+        ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
+        ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
+        ("How do I make guacamole at home?", "no passage is relevant enough"),
+    ],
+)
+def test_near_misses_and_off_topic_questions_abstain(engine, question, reason):
+    answer = engine.ask(question)
+    assert not answer.answered
+    assert answer.answer is None and answer.citations == ()
+    assert answer.reason == reason
+    assert len(answer.passages) == 5  # passages are still returned
+    assert 0.0 <= answer.confidence < 0.5
+
+
+def test_month_is_not_a_year_but_answers_a_month_question(engine):
+    answer = engine.ask("In which month did the DHS anti-smuggling campaign officially begin?")
+    assert answer.answered and "April" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "focus"),
+    [
+        ("How many drug smuggling arrests did HSI make in 2021?", "count", "arrests"),
+        ("How much money has DHS committed?", "amount", "money"),
+        ("In what year did HSI begin targeting MS-13?", "year", "year"),
+        ("When did the campaign begin?", "time", None),
+        ("Who is the current director of ICE?", "person", "director"),
+        ("Which U.S. city did ICE deport him from?", "city", "city"),
+        ("Which Caribbean nation is the main transshipment point?", "country", "nation"),
+        ("From which airport was the operative flown?", "facility", "airport"),
+        ("What is the annual budget of the center?", "amount", "budget"),
+        ("Has the campaign arrested more smugglers in Mexico or in Guatemala?", "comparison", None),
+        ("What do ICE's operations often result in?", None, "ice"),
+    ],
+)
+def test_question_analysis_finds_the_expected_answer_type(question, kind, focus):
+    analysed = analyse_question(question)
+    assert (analysed.answer_type, analysed.focus) == (kind, focus)
+
+
+def test_article_references_become_frames():
+    analysed = analyse_question("According to the piece on Venezuelan gang influence, what makes policing harder?")
+    assert analysed.frames == ("Venezuelan gang influence",)
+    assert analysed.core == "what makes policing harder?"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 1001])
+def test_invalid_questions_are_refused(engine, bad):
+    with pytest.raises(InvalidInput):
+        engine.ask(bad)
