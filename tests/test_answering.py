@@ -81,7 +81,8 @@ def test_month_is_not_a_year_but_answers_a_month_question(engine):
     ("question", "kind", "focus"),
     [
         ("How many drug smuggling arrests did HSI make in 2021?", "count", "arrests"),
-        ("How much money has DHS committed?", "amount", "money"),
+        ("How much money has DHS committed?", "amount", None),
+        ("How much is the campaign worth in money terms?", "amount", None),
         ("In what year did HSI begin targeting MS-13?", "year", "year"),
         ("When did the campaign begin?", "time", None),
         ("Who is the current director of ICE?", "person", "director"),
