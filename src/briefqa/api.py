@@ -36,6 +36,13 @@ _ERRORS = {
 }
 
 
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
 def create_app(engine: Engine | None = None, *, index_dir: Path | None = None) -> FastAPI:
     """Build the app. Tests pass their own Engine; ``briefqa serve`` lets settings decide."""
 
@@ -67,11 +74,6 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None) -
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
-
-    def get_engine(request: Request) -> Engine:
-        return request.app.state.engine
-
-    EngineDep = Annotated[Engine, Depends(get_engine)]
 
     @app.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["answers"])
     def ask(body: AskRequest, engine: EngineDep) -> AskResponse:

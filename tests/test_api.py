@@ -1,0 +1,116 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from briefqa.api import create_app
+from briefqa.engine import Engine
+
+from .conftest import raw_text
+
+ASK_KEYS = {"question", "answered", "answer", "confidence", "citations", "passages"}
+CITATION_KEYS = {"n", "source", "title", "section", "start", "end", "quote"}
+PASSAGE_KEYS = {"chunk_id", "source", "title", "section", "start", "end", "text", "score"}
+
+
+def test_ask_answers_the_headline_question_with_an_exact_citation(client):
+    response = client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2021?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == ASK_KEYS
+    assert body["answered"] is True
+    assert "$522 million" in body["answer"]
+    assert 0.5 < body["confidence"] <= 1
+    (citation,) = body["citations"]
+    assert set(citation) == CITATION_KEYS
+    assert citation["source"] == "002_47b46ce98c28fd65.txt"
+    assert raw_text(citation["source"])[citation["start"] : citation["end"]] == citation["quote"]
+    assert len(body["passages"]) == 5
+    for passage in body["passages"]:
+        assert set(passage) == PASSAGE_KEYS
+        assert raw_text(passage["source"])[passage["start"] : passage["end"]] == passage["text"]
+
+
+def test_ask_abstains_but_still_returns_passages(client):
+    body = client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2022?", "top_k": 3}).json()
+    assert body["answered"] is False
+    assert body["answer"] is None and body["citations"] == []
+    assert len(body["passages"]) == 3
+
+
+def test_search_returns_ranked_exact_passages(client):
+    body = client.post("/search", json={"query": "stash houses", "top_k": 4}).json()
+    assert body["query"] == "stash houses"
+    assert len(body["results"]) == 4
+    assert body["results"][0]["source"] == "003_e33ec4f381171ce5.txt"
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_documents_list_and_detail(client):
+    listed = client.get("/documents").json()
+    assert [d["source"] for d in listed] == [
+        "000_5ab1ac1bfa827a42.txt", "001_8cb83d41340bd58a.txt", "002_47b46ce98c28fd65.txt",
+        "003_e33ec4f381171ce5.txt", "004_434760b6812f335f.txt",
+    ]
+    assert set(listed[0]) == {"doc_id", "source", "title", "chars", "chunks", "sha256"}
+    assert listed[2]["chars"] == len(raw_text("002_47b46ce98c28fd65.txt"))
+    detail = client.get(f"/documents/{listed[2]['doc_id']}").json()
+    assert detail["title"] == "HSI’s Focus on Disrupting Drug Trafficking Networks"
+    assert detail["sections"][1] == {"heading": "Strategies to Disrupt Drug Trafficking", "start": 1222, "end": 1336}
+    assert detail["text"] == raw_text("002_47b46ce98c28fd65.txt")
+
+
+@pytest.mark.parametrize("doc_id", ["nope", "..%2F..%2Fetc%2Fpasswd", "000_5ab1ac1bfa827a42.txt"])
+def test_unknown_documents_are_404(client, doc_id):
+    response = client.get(f"/documents/{doc_id}")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+def test_health_reports_the_index(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert (body["documents"], body["chunks"]) == (5, 68)
+    assert body["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert body["built_at"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"question": "   "}, "question must not be blank"),
+        ({"question": "x" * 1001}, "at most 1000 characters"),
+        ({"question": "Who?", "top_k": 0}, "greater than or equal to 1"),
+        ({"question": "Who?", "top_k": 51}, "less than or equal to 50"),
+        ({}, "Field required"),
+        ({"question": 42}, "Input should be a valid string"),
+        ({"question": "Who?", "top_k": "5"}, "Input should be a valid integer"),
+        ({"question": "Who?", "extra": 1}, "Extra inputs are not permitted"),
+    ],
+)
+def test_bad_ask_requests_are_422_with_a_detail(client, payload, expected):
+    response = client.post("/ask", json=payload)
+    assert response.status_code == 422
+    assert expected in str(response.json()["detail"])
+
+
+def test_bad_search_requests_are_422(client):
+    assert client.post("/search", json={"query": ""}).status_code == 422
+    assert client.post("/search", json={"query": "x", "top_k": 99}).status_code == 422
+
+
+def test_without_an_index_every_data_endpoint_is_503_with_the_fix(tmp_path, embedder):
+    app = create_app(Engine(tmp_path / "missing", embedder=embedder))
+    with TestClient(app) as client:
+        for method, path, body in [("post", "/ask", {"question": "Who?"}), ("post", "/search", {"query": "x"}), ("get", "/documents", None)]:
+            response = client.request(method, path, json=body)
+            assert response.status_code == 503
+            assert "briefqa ingest" in response.json()["detail"]
+        health = client.get("/health").json()
+        assert health["status"] == "no_index" and "briefqa ingest" in health["reason"]
+
+
+def test_swagger_and_openapi_are_served(client):
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    assert {"/ask", "/search", "/documents", "/documents/{doc_id}", "/health"} <= set(schema["paths"])
+    assert schema["paths"]["/ask"]["post"]["summary"]

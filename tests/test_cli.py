@@ -1,0 +1,83 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import DATA, ROOT, raw_text
+
+BRIEFQA = str(Path(sys.executable).with_name("briefqa"))
+
+
+def run(*args: str, index_dir: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    if index_dir is not None:
+        env["BRIEFQA_INDEX_DIR"] = str(index_dir)
+    return subprocess.run([BRIEFQA, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+
+
+def test_ask_prints_the_answer_then_numbered_sources(index_dir):
+    result = run("ask", "How much illicit currency did HSI seize in 2021?", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Seizure of over $522 million in illicit currency in 2021 [1]"
+    assert lines[2] == "Sources:"
+    assert lines[3].startswith("[1] 002_47b46ce98c28fd65.txt, HSI’s Focus on Disrupting Drug Trafficking Networks › Impact on Drug Trafficking Landscape")
+    assert lines[4].strip() == "“Seizure of over $522 million in illicit currency in 2021”"
+
+
+def test_ask_json_is_the_api_shape(index_dir):
+    result = run("ask", "Which CBP component leads Operation Sentinel?", "--json", index_dir=index_dir)
+    body = json.loads(result.stdout)
+    assert body["answered"] is True and "National Targeting Center" in body["answer"]
+    for citation in body["citations"]:
+        assert raw_text(citation["source"])[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_ask_says_so_when_the_articles_do_not_answer(index_dir):
+    result = run("ask", "Who is the current director of ICE?", index_dir=index_dir)
+    assert result.returncode == 0
+    assert result.stdout.startswith("The articles do not answer this")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "   "), "Error: question must not be blank"),
+        (("ask", "Who?", "--top-k", "0"), "Invalid value for '--top-k'"),
+        (("eval", "missing.jsonl"), "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(index_dir, args, message):
+    result = run(*args, index_dir=index_dir)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_index_says_how_to_build_one(tmp_path):
+    result = run("ask", "Who?", "--index", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"Error: no index at {tmp_path / 'none'}; build one with `briefqa ingest --index {tmp_path / 'none'}`"
+
+
+def test_search_and_ingest_commands(index_dir, tmp_path):
+    result = run("search", "stash houses", "--top-k", "2", index_dir=index_dir)
+    assert result.returncode == 0 and result.stdout.startswith("1. [")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Harbour Report\n\nInspectors checked 40 ships at the harbour in May.", encoding="utf-8")
+    built = run("ingest", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--quiet")
+    assert built.returncode == 0, built.stderr
+    assert "added 1, updated 0, removed 0, unchanged 0, skipped 0" in built.stdout
+    again = run("ingest", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--if-stale")
+    assert "is up to date" in again.stdout
+
+
+def test_eval_prints_the_figures(index_dir):
+    result = run("eval", str(DATA / "extra.jsonl"), "--json", index_dir=index_dir)
+    figures = json.loads(result.stdout)["figures"]
+    assert figures["questions"] == 36
+    assert figures["citation_exactness"] == 1.0

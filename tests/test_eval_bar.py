@@ -1,0 +1,41 @@
+"""The quality bar on the dev set: a regression here fails CI."""
+
+from pathlib import Path
+
+import pytest
+
+from briefqa.evaluation import evaluate, load_gold
+
+from .conftest import DATA, raw_text
+
+
+@pytest.fixture(scope="module")
+def dev_report(engine):
+    return evaluate(load_gold(DATA / "dev.jsonl"), engine.ask, raw_text)
+
+
+def test_dev_set_meets_the_bar(dev_report):
+    figures = dev_report.figures()
+    assert figures["questions"] == 75
+    assert figures["evidence_recall@5"] >= 0.97
+    assert figures["answer_accuracy"] >= 0.85
+    assert figures["abstention_accuracy"] >= 0.85
+    assert figures["false_abstention"] <= 0.10
+    assert figures["citation_exactness"] == 1.0
+
+
+def test_questions_written_apart_from_tuning_generalise(engine):
+    """tests/data/extra.jsonl: questions and near-misses written before looking at answers."""
+    figures = evaluate(load_gold(DATA / "extra.jsonl"), engine.ask, raw_text).figures()
+    assert figures["answer_accuracy"] >= 0.85
+    assert figures["abstention_accuracy"] >= 0.85
+    assert figures["citation_exactness"] == 1.0
+
+
+def test_every_kind_of_dev_question_is_mostly_handled(dev_report):
+    by_kind: dict[str, list[bool]] = {}
+    for r in dev_report.results:
+        ok = r.correct if r.answerable else not r.answered
+        by_kind.setdefault(r.kind, []).append(ok)
+    for kind, outcomes in by_kind.items():
+        assert sum(outcomes) / len(outcomes) >= 0.5, kind
