@@ -114,3 +114,23 @@ def test_swagger_and_openapi_are_served(client):
     schema = client.get("/openapi.json").json()
     assert {"/ask", "/search", "/documents", "/documents/{doc_id}", "/health"} <= set(schema["paths"])
     assert schema["paths"]["/ask"]["post"]["summary"]
+
+
+def test_brief_endpoint_returns_the_full_shape(client):
+    body = client.post("/brief", json={"topic": "human smuggling", "max_points": 5}).json()
+    assert set(body) == {"topic", "covered", "overview", "points", "key_figures", "organizations", "citations", "sources", "markdown"}
+    assert body["covered"] is True and len(body["points"]) == 5
+    for citation in body["citations"]:
+        assert raw_text(citation["source"])[citation["start"] : citation["end"]] == citation["quote"]
+    assert {"source": "003_e33ec4f381171ce5.txt", "title": "DHS Launches Novel Campaign to Combat Human Smuggling Networks"} in body["sources"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [({"topic": " "}, "topic must not be blank"), ({"topic": "drugs", "max_points": 0}, "greater than or equal to 1"),
+     ({"topic": "drugs", "max_points": 21}, "less than or equal to 20"), ({}, "Field required")],
+)
+def test_bad_brief_requests_are_422(client, payload, expected):
+    response = client.post("/brief", json=payload)
+    assert response.status_code == 422
+    assert expected in str(response.json()["detail"])

@@ -81,3 +81,13 @@ def test_eval_prints_the_figures(index_dir):
     figures = json.loads(result.stdout)["figures"]
     assert figures["questions"] == 36
     assert figures["citation_exactness"] == 1.0
+
+
+def test_brief_prints_markdown_and_writes_a_file(index_dir, tmp_path):
+    target = tmp_path / "brief.md"
+    result = run("brief", "human smuggling", "--max-points", "4", "-o", str(target), index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Briefing: human smuggling")
+    assert target.read_text(encoding="utf-8") == result.stdout.rstrip("\n") + "\n"
+    off = run("brief", "sourdough bread", "--json", index_dir=index_dir)
+    assert json.loads(off.stdout)["covered"] is False

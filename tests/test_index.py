@@ -20,7 +20,7 @@ def test_manifest_records_model_parameters_checksums_and_version(index_dir):
         p.name: sha256_of(raw_text(p.name)) for p in SEEDS.glob("*.txt")
     }
     assert set(manifest["files"]) >= {"store.json", "chunks.faiss", "sentences.faiss", "chunks.npy", "sentences.npy"}
-    assert manifest["counts"] == {"documents": 5, "chunks": 68, "sentences": 240}
+    assert manifest["counts"] == {"documents": 5, "chunks": 68, "sentences": 239}
 
 
 def test_loaded_index_reproduces_itself(index_dir):

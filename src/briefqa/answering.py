@@ -350,13 +350,19 @@ class Answerer:
 
     # -- scoring -----------------------------------------------------------------
 
-    def coverage(self, question: Question, text: str) -> float:
+    def coverage(self, question: Question, text: str, variants: dict[str, frozenset[str]] | None = None) -> float:
+        """IDF-weighted share of the question's stems found in ``text`` (or any of a stem's variants)."""
         stems = set(question.stems)
         if not stems:
             return 0.0
         have = set(content_stems(text))
         weight = lambda t: self.idf.get(t, self.unseen_idf)  # noqa: E731
-        return sum(weight(t) for t in stems if t in have) / sum(weight(t) for t in stems)
+        found = (t for t in stems if t in have or (variants and variants.get(t, frozenset()) & have))
+        return sum(weight(t) for t in found) / sum(weight(t) for t in stems)
+
+    def variants(self, stems: tuple[str, ...]) -> dict[str, frozenset[str]]:
+        """Corpus stems that are relatives of each stem: 'mexico' -> {'mexican'}."""
+        return {t: frozenset(v for v in self.idf if v != t and v[:1] == t[:1] and _similar(t, v)) for t in stems}
 
     def focus_coverage(self, question: Question, sentence: Sentence) -> float:
         """Coverage of the question words that the sentence's frame (title, heading, lead-in) lacks.

@@ -18,6 +18,8 @@ from .errors import BriefQAError, DocumentNotFound, IndexCorrupt, IndexNotFound,
 from .schemas import (
     AskRequest,
     AskResponse,
+    BriefRequest,
+    BriefResponse,
     DocumentDetail,
     DocumentOut,
     ErrorOut,
@@ -84,6 +86,11 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None) -
     def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
         """Rank article passages for a query (hybrid dense + BM25)."""
         return SearchResponse(query=body.query, results=[PassageOut.of(h) for h in engine.search(body.query, top_k=body.top_k)])
+
+    @app.post("/brief", response_model=BriefResponse, responses=_ERRORS, tags=["answers"])
+    def brief(body: BriefRequest, engine: EngineDep) -> BriefResponse:
+        """A cited briefing on a topic: overview, points, key figures, organisations, Markdown."""
+        return BriefResponse.of(engine.brief(body.topic, max_points=body.max_points))
 
     @app.get("/documents", response_model=list[DocumentOut], responses=_ERRORS, tags=["documents"])
     def documents(engine: EngineDep) -> list[DocumentOut]:

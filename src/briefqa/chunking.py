@@ -23,7 +23,7 @@ _SENTENCE_STARTERS = {
     "and", "a", "an", "they", "their", "there", "he", "she", "we", "while", "although", "since", "for",
     "with", "many", "some", "such", "meanwhile", "moreover", "additionally", "furthermore",
 }
-_BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]{0,2}[A-Z0-9])")
 _INITIALISM = re.compile(r"(?:\b[A-Za-z]\.){2,}$")
 
 
@@ -44,6 +44,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         bare = word.rstrip(".!?").lstrip("(“\"'").lower()
         if bare in _ABBREVIATIONS:
             continue
+        closed = match.group()
+        if head.count("“") > head.count("”") + closed.count("”"):
+            continue  # inside a quotation: “The line is blurred. Those who hire...” is one sentence
         if _INITIALISM.search(word):
             following = text[match.end():].split(None, 1)
             if not following or following[0].strip("“\"‘(").lower() not in _SENTENCE_STARTERS:

@@ -103,6 +103,28 @@ def search(query: str, top_k: int, as_json: bool, index_dir: Path | None) -> Non
 
 
 @main.command()
+@click.argument("topic")
+@click.option("--max-points", default=8, show_default=True, type=click.IntRange(1, 20), help="Ceiling on points.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of Markdown.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Also write the Markdown here.")
+@_index_option
+def brief(topic: str, max_points: int, as_json: bool, output: Path | None, index_dir: Path | None) -> None:
+    """Write a cited Markdown briefing on TOPIC.
+
+    Example: briefqa brief "human smuggling" -o brief.md
+    """
+    from .schemas import BriefResponse
+
+    result = _engine(index_dir).brief(topic, max_points=max_points)
+    if output is not None:
+        try:
+            output.write_text(result.markdown, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(BriefResponse.of(result).model_dump_json(indent=2) if as_json else result.markdown)
+
+
+@main.command()
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None, help="Folder of .txt articles (default: ./seeds).")
 @_index_option
 @click.option("--if-stale", is_flag=True, help="Do nothing when the index already matches the corpus.")

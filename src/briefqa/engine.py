@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .answering import Answerer, validate_question
+from .briefing import Briefer, validate_topic
 from .embeddings import Embedder, default_embedder
 from .errors import DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
 from .index import CorpusIndex, load_index
-from .records import Answer, Article, Hit
+from .records import Answer, Article, Briefing, Hit
 from .retrieval import Retriever
 
 MAX_TOP_K = 50
@@ -97,6 +98,10 @@ class Engine:
         _check_top_k(top_k)
         index, answerer = self._ready()
         return answerer.retriever.search(" ".join(query.split()), top_k=top_k)
+
+    def brief(self, topic: str, *, max_points: int = 8) -> Briefing:
+        validate_topic(topic, max_points)
+        return Briefer(self._ready()[1]).brief(topic, max_points=max_points)
 
     def documents(self) -> list[DocumentSummary]:
         index = self.index

@@ -104,3 +104,37 @@ class Answer:
 class SearchResults:
     query: str
     hits: tuple[Hit, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class BriefPoint:
+    text: str  # verbatim sentence, table-row statement, or lead-in with its items
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    figure: str
+    context: str  # the verbatim sentence the figure stands in
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    acronym: str | None
+    mentions: int
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Briefing:
+    topic: str
+    covered: bool
+    overview: str | None
+    points: tuple[BriefPoint, ...]
+    key_figures: tuple[KeyFigure, ...]
+    organizations: tuple[Organization, ...]
+    citations: tuple[Citation, ...]
+    sources: tuple[tuple[str, str], ...]  # (source, title)
+    markdown: str

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 
 from .answering import MAX_QUESTION_CHARS
 from .engine import MAX_TOP_K
-from .records import Answer, Article, Citation, Hit
+from .briefing import MAX_POINTS, MAX_TOPIC_CHARS
+from .records import Answer, Article, Briefing, Citation, Hit
 
 TopK = Annotated[StrictInt, Field(ge=1, le=MAX_TOP_K, description="How many ranked passages to return (1-50)")]
 
@@ -143,3 +144,64 @@ class HealthOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class BriefRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"topic": "human smuggling", "max_points": 8}]})
+
+    topic: Annotated[StrictStr, Field(max_length=MAX_TOPIC_CHARS, description="What the brief is about")]
+    max_points: Annotated[StrictInt, Field(ge=1, le=MAX_POINTS, description="Ceiling on points (1-20); a relevance floor decides what goes in")] = 8
+
+    @field_validator("topic")
+    @classmethod
+    def topic_not_blank(cls, value: str) -> str:
+        return _not_blank(value, "topic")
+
+
+class PointOut(BaseModel):
+    text: str = Field(description="Verbatim corpus text")
+    citations: list[int]
+
+
+class KeyFigureOut(BaseModel):
+    figure: str
+    context: str = Field(description="The sentence the figure stands in")
+    citations: list[int]
+
+
+class OrganizationOut(BaseModel):
+    name: str
+    acronym: str | None
+    mentions: int
+    sources: list[str]
+
+
+class SourceOut(BaseModel):
+    source: str
+    title: str
+
+
+class BriefResponse(BaseModel):
+    topic: str
+    covered: bool = Field(description="False when the articles hold nothing on the topic")
+    overview: str | None
+    points: list[PointOut]
+    key_figures: list[KeyFigureOut]
+    organizations: list[OrganizationOut]
+    citations: list[CitationOut]
+    sources: list[SourceOut]
+    markdown: str
+
+    @classmethod
+    def of(cls, brief: Briefing) -> BriefResponse:
+        return cls(
+            topic=brief.topic,
+            covered=brief.covered,
+            overview=brief.overview,
+            points=[PointOut(text=p.text, citations=list(p.citations)) for p in brief.points],
+            key_figures=[KeyFigureOut(figure=f.figure, context=f.context, citations=list(f.citations)) for f in brief.key_figures],
+            organizations=[OrganizationOut(name=o.name, acronym=o.acronym, mentions=o.mentions, sources=list(o.sources)) for o in brief.organizations],
+            citations=[CitationOut.of(c) for c in brief.citations],
+            sources=[SourceOut(source=s, title=t) for s, t in brief.sources],
+            markdown=brief.markdown,
+        )

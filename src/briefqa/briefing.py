@@ -1,0 +1,311 @@
+"""Topic -> Briefing: relevant, de-duplicated, cited points with figures and organisations.
+
+Built on the same index, retrieval and citation machinery as answering. A relevance
+floor decides what goes in; ``max_points`` is only a ceiling. Near-duplicate
+sentences merge into one point that cites every source saying it, so one claim is
+never counted as several.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import entities
+from .answering import Answerer, analyse_question
+from .errors import InvalidInput
+from .records import BriefPoint, Briefing, Citation, KeyFigure, Organization, Sentence
+from .terms import content_stems, fold
+
+MAX_TOPIC_CHARS = 200
+MAX_POINTS = 20
+MAX_FIGURES = 12
+# Chosen on the issue's topics and on tests/test_briefing.py's own on- and off-corpus topics.
+RELEVANCE_FLOOR = 0.35
+RELATIVE_FLOOR = 0.5
+CORE_SHARE = 0.7  # units this close to the best lend their whole paragraph to the key figures  # of the best unit's score: keeps a broad topic's brief focused
+# An article whose title is the topic makes all its sentences somewhat relevant.
+DENSE_SHARE, SENTENCE_SHARE, CONTEXT_SHARE, ARTICLE_SHARE = 0.45, 0.2, 0.15, 0.2
+DUPLICATE_SIMILARITY = 0.85
+DIVERSITY = 0.3  # MMR trade-off: 0 is pure relevance
+_ORG_HEADS = {
+    "department", "agency", "office", "bureau", "administration", "police", "patrol", "guard", "cartel", "center",
+    "centre", "cell", "force", "council", "nations", "commission", "ministry", "court", "congress", "interpol",
+    "service", "investigations", "enforcement", "community", "unodc", "treasury", "protection", "operations",
+}
+# A figure's unit runs to the first function word: "30,000 law enforcement actions to disrupt" stops at "to".
+_STOP_WORDS = ("in", "of", "to", "from", "and", "the", "a", "for", "with", "at", "by", "on", "each", "per", "that", "which", "over")
+_QUALIFIER = r"(?:(?:over|nearly|almost|approximately|about|around|more than|less than|up to|at least|some)\s+)?"
+_FIGURE = re.compile(
+    _QUALIFIER + r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion))?|\d[\d,]*(?:\.\d+)?\+?\s?%"
+    r"|\bmulti-?(?:million|billion)-dollar\b|\d[\d,]*(?:\.\d+)?\+?(?:\s(?:million|billion))?(?:\s(?!(?:" + "|".join(_STOP_WORDS) + r")\b)[a-z][\w-]*){1,3})",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Unit:
+    members: list[Sentence]
+    text: str
+    vector: np.ndarray
+    score: float
+    source: str
+    start: int
+    citations: list[int] = field(default_factory=list)
+    also: list["_Unit"] = field(default_factory=list)  # near-duplicates merged into this one
+
+
+def validate_topic(topic: str, max_points: int) -> str:
+    if not isinstance(topic, str) or not topic.strip():
+        raise InvalidInput("topic must not be blank")
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise InvalidInput(f"topic is {len(topic)} characters; the limit is {MAX_TOPIC_CHARS}")
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or not 1 <= max_points <= MAX_POINTS:
+        raise InvalidInput(f"max_points must be an integer from 1 to {MAX_POINTS}")
+    return " ".join(topic.split())
+
+
+class Briefer:
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+        self.index = answerer.index
+
+    def brief(self, topic: str, *, max_points: int = 8) -> Briefing:
+        topic = validate_topic(topic, max_points)
+        question = analyse_question(topic)
+        _, unknown = self.answerer.constraints(question)
+        units = [] if unknown else self._relevant_units(topic, question)
+        if not units:
+            return _uncovered(topic)
+        clusters = self._merge_duplicates(units)
+        overview, points = self._select(clusters, max_points)
+        return self._assemble(topic, overview, points, self._figure_text(units, question))
+
+    def _figure_text(self, units: list[_Unit], question) -> list[Sentence]:
+        """Sentences whose figures belong in the brief: relevant ones, and the paragraphs around the best."""
+        best = units[0].score
+        chosen: dict[int, Sentence] = {}
+        topic_stems = set(question.stems)
+        for unit in units:
+            for member in unit.members:
+                if len(unit.members) == 1 or topic_stems & set(content_stems(member.statement)):
+                    chosen[member.sentence_id] = member
+            if unit.score >= CORE_SHARE * best:
+                head = unit.members[0]
+                for sentence in self.index.sentences[head.sentence_id - 8 : head.sentence_id + 8]:
+                    if sentence.source == head.source and sentence.block == head.block:
+                        chosen.setdefault(sentence.sentence_id, sentence)
+        return [chosen[k] for k in sorted(chosen)]
+
+    # -- selection ---------------------------------------------------------------
+
+    def _relevant_units(self, topic: str, question) -> list[_Unit]:
+        vector = self.answerer.retriever.embedder.embed(topic)
+        self._variants = self.answerer.variants(question.stems)
+        hits = self.answerer.retriever.search(topic, top_k=min(40, len(self.index.chunks)), query_vector=vector)
+        units: list[_Unit] = []
+        seen_groups: set[tuple[str, int]] = set()
+        for hit in hits:
+            for sentence_id in hit.chunk.sentence_ids:
+                sentence = self.index.sentences[sentence_id]
+                if sentence.kind in ("lead_in", "item") and sentence.group is not None:
+                    key = (sentence.source, sentence.group)
+                    if key in seen_groups:
+                        continue
+                    seen_groups.add(key)
+                    members = [s for s in self.answerer.by_group[key] if s.kind in ("lead_in", "item")]
+                    if not any(m.kind == "lead_in" for m in members) or sum(len(m.text) for m in members) > 500:
+                        members = [sentence] if sentence.kind == "item" else []
+                    if not members:
+                        continue
+                else:
+                    members = [sentence]
+                units.append(self._unit(members, question, vector))
+        if not units:
+            return []
+        best = max(u.score for u in units)
+        floor = max(RELEVANCE_FLOOR, RELATIVE_FLOOR * best)
+        return sorted((u for u in units if u.score >= floor), key=lambda u: -u.score)
+
+    def _unit(self, members: list[Sentence], question, topic_vector: np.ndarray) -> _Unit:
+        vectors = self.index.sentence_vectors[[m.sentence_id for m in members]]
+        dense = float(max(vectors @ topic_vector))
+        statement = " ".join(m.statement for m in members)
+        # The paragraph counts: "DHS has committed $50 million for the effort" is about smuggling
+        # because the sentences around it say so.
+        context = self.answerer.context(members[0])
+        article = self.answerer.doc_of_source[members[0].source]
+        score = (
+            DENSE_SHARE * dense
+            + SENTENCE_SHARE * self.answerer.coverage(question, statement, self._variants)
+            + CONTEXT_SHARE * self.answerer.coverage(question, context, self._variants)
+            + ARTICLE_SHARE * self.answerer.coverage(question, article.title, self._variants)
+        )
+        mean = vectors.mean(axis=0)
+        return _Unit(members, _point_text(members), mean / max(np.linalg.norm(mean), 1e-12), score, members[0].source, members[0].start)
+
+    def _merge_duplicates(self, units: list[_Unit]) -> list[_Unit]:
+        kept: list[_Unit] = []
+        for unit in units:  # best first, so the kept text is the most relevant wording
+            twin = next((k for k in kept if float(k.vector @ unit.vector) >= DUPLICATE_SIMILARITY or _same_words(k.text, unit.text)), None)
+            if twin is None:
+                kept.append(unit)
+            else:
+                twin.also.append(unit)
+        return kept
+
+    def _select(self, clusters: list[_Unit], max_points: int) -> tuple[list[_Unit], list[_Unit]]:
+        """Overview: the unit closest to the whole relevant set. Points: MMR, each article first."""
+        centroid = np.mean([c.vector for c in clusters], axis=0)
+        single = [c for c in clusters if len(c.members) == 1 and c.members[0].kind == "sentence"]
+        overview = max(single or clusters, key=lambda c: 0.5 * c.score + 0.5 * float(c.vector @ centroid))
+        # With few relevant sentences the overview also stands as a point, so no covered brief is empty.
+        pool = [c for c in clusters if c is not overview] if len(clusters) >= 3 else list(clusters)
+        chosen: list[_Unit] = []
+        for source in dict.fromkeys(c.source for c in pool):  # every article on the topic is heard
+            if len(chosen) >= max_points:
+                break
+            chosen.append(next(c for c in pool if c.source == source))
+        while len(chosen) < max_points:
+            rest = [c for c in pool if c not in chosen]
+            if not rest:
+                break
+            chosen.append(max(rest, key=lambda c: (1 - DIVERSITY) * c.score - DIVERSITY * max(float(c.vector @ k.vector) for k in chosen + [overview])))
+        order = {source: i for i, source in enumerate(dict.fromkeys(c.source for c in [overview] + chosen))}
+        chosen.sort(key=lambda c: (order[c.source], c.start))  # grouped by article, in reading order
+        return [overview], chosen
+
+    # -- assembly ----------------------------------------------------------------
+
+    def _assemble(self, topic: str, overview: list[_Unit], points: list[_Unit], figure_text: list[Sentence]) -> Briefing:
+        citations: list[Citation] = []
+        numbers: dict[tuple[str, int, int], int] = {}
+
+        def cite(sentence: Sentence) -> int:
+            key = (sentence.source, sentence.start, sentence.end)
+            if key not in numbers:
+                article = self.answerer.doc_of_source[sentence.source]
+                numbers[key] = len(citations) + 1
+                citations.append(Citation(numbers[key], sentence.source, article.title, sentence.section, sentence.start, sentence.end, sentence.text))
+            return numbers[key]
+
+        for unit in overview + points:
+            unit.citations = [cite(m) for u in [unit, *unit.also] for m in u.members]
+        overview_text = " ".join(f"{u.text} {_markers(u.citations)}" for u in overview)
+        brief_points = tuple(BriefPoint(u.text, tuple(dict.fromkeys(u.citations))) for u in points)
+        figures = self._figures(overview + points, figure_text, cite)
+        organizations = self._organizations(figure_text)
+        sources = tuple(dict.fromkeys((c.source, c.title) for c in citations))
+        briefing = Briefing(topic, True, overview_text, brief_points, figures, organizations, tuple(citations), sources, "")
+        return Briefing(**{**briefing.__dict__, "markdown": render_markdown(briefing)})
+
+    def _figures(self, units: list[_Unit], figure_text: list[Sentence], cite) -> tuple[KeyFigure, ...]:
+        # Sentences already in the brief come first, so a figure is shown beside the point that makes it.
+        in_brief = [m for u in units for m in u.members]
+        ordered = in_brief + [s for s in figure_text if s not in in_brief]
+        found: dict[str, KeyFigure] = {}
+        for sentence in ordered:
+            for figure in figures_in(sentence.text):
+                key = re.sub(r"[^0-9$%.]", "", figure) or figure.lower()
+                if key not in found and len(found) < MAX_FIGURES:
+                    found[key] = KeyFigure(figure, sentence.statement if sentence.kind == "row" else sentence.text, (cite(sentence),))
+        return tuple(found.values())
+
+    def _organizations(self, sentences: list[Sentence]) -> tuple[Organization, ...]:
+        acronyms = self.answerer.acronyms
+        expansions = {fold(v): k for k, v in acronyms.items()}
+        mentions: dict[str, list[str]] = {}
+        for sentence in sentences:
+            if sentence.kind == "row":
+                continue  # table cells are labels, not names
+            named = {_organization_name(n.text, acronyms, expansions) for n in entities.names(sentence.text)}
+            for canonical in named - {None}:  # "Full Name (ACR)" in one sentence is one mention
+                mentions.setdefault(canonical, []).append(sentence.source)
+        organizations = []
+        for name, sources in mentions.items():
+            acronym = expansions.get(fold(name))
+            organizations.append(Organization(name, acronym, len(sources), tuple(sorted(set(sources)))))
+        return tuple(sorted(organizations, key=lambda o: (-o.mentions, o.name)))
+
+
+def _organization_name(text: str, acronyms: dict[str, str], expansions: dict[str, str]) -> str | None:
+    """The full name of an organisation, or None when the phrase is not one."""
+    text = re.sub(r"^(?:The|the)\s+", "", text)
+    text = re.sub(r"^[A-Z]{2,}[’']s\s+", "", text)  # "ICE’s Cyber Crimes Center" -> "Cyber Crimes Center"
+    text = re.sub(r"^U\.S\.\s+", "", text) if fold(re.sub(r"^U\.S\.\s+", "", text)) in expansions else text
+    if text in acronyms:
+        return acronyms[text]
+    if fold(text) in expansions:
+        return text
+    words = [fold(w) for w in text.split()]
+    if len(words) >= 2 and words[-1] in _ORG_HEADS and words[0] not in {"operation", "community"}:
+        return text
+    if text.isupper() and len(text) >= 3 and not entities.is_country(text):
+        return text  # an acronym the articles use without spelling out, such as INTERPOL
+    return None
+
+
+def figures_in(text: str) -> list[str]:
+    """Amounts, counts, percentages and dates, with a short unit where the text gives one."""
+    found = []
+    for match in _FIGURE.finditer(text):
+        figure = match.group().strip()
+        number = re.search(r"\d[\d,.]*", figure)
+        if number and entities.YEAR.fullmatch(number.group()) and "$" not in figure and "%" not in figure:
+            continue  # a year is a date, picked up below
+        figure = figure.rstrip(".,;:")
+        if re.search(r"\d|dollar", figure):
+            found.append(figure)
+    found += [m.group() for m in entities.DATE.finditer(text)]
+    found += [y for y in entities.YEAR.findall(text) if not any(y in f for f in found)]
+    return list(dict.fromkeys(found))
+
+
+def _point_text(members: list[Sentence]) -> str:
+    if len(members) == 1:
+        only = members[0]
+        return only.statement if only.kind == "row" else only.text
+    lead, items = members[0], members[1:]
+    return f"{lead.text} " + "; ".join(m.text.rstrip(".") for m in items) + "."
+
+
+def _same_words(a: str, b: str) -> bool:
+    left, right = set(content_stems(a)), set(content_stems(b))
+    return bool(left and right) and len(left & right) / len(left | right) >= 0.8
+
+
+def _markers(numbers: list[int]) -> str:
+    return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+
+def _uncovered(topic: str) -> Briefing:
+    markdown = f"# Briefing: {topic}\n\nThe articles hold nothing on {topic}.\n"
+    return Briefing(topic, False, None, (), (), (), (), (), markdown)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(briefing: Briefing) -> str:
+    lines = [f"# Briefing: {briefing.topic}", ""]
+    if briefing.overview:
+        lines += [f"**Overview.** {briefing.overview}", ""]
+    lines += ["## Key points", ""]
+    lines += [f"- {p.text} {_markers(list(p.citations))}" for p in briefing.points] or ["- (no further points)"]
+    if briefing.key_figures:
+        lines += ["", "## Key figures", "", "| Figure | Context | Cited |", "| --- | --- | --- |"]
+        lines += [f"| {_cell(f.figure)} | {_cell(f.context)} | {_markers(list(f.citations))} |" for f in briefing.key_figures]
+    if briefing.organizations:
+        lines += ["", "## Organisations", ""]
+        for o in briefing.organizations:
+            name = f"{o.name} ({o.acronym})" if o.acronym else o.name
+            plural = "mention" if o.mentions == 1 else "mentions"
+            lines.append(f"- **{name}**: {o.mentions} {plural} in {', '.join(f'`{s}`' for s in o.sources)}")
+    lines += ["", "## Sources", ""]
+    for c in briefing.citations:
+        where = f"{c.title} › {c.section}" if c.section else c.title
+        lines.append(f"{c.n}. `{c.source}`, {where} (chars {c.start}–{c.end})")
+    return "\n".join(lines) + "\n"

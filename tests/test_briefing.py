@@ -1,0 +1,109 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from briefqa.briefing import figures_in
+from briefqa.errors import InvalidInput
+
+from .conftest import raw_text
+
+
+def assert_exact(brief):
+    for citation in brief.citations:
+        assert raw_text(citation.source)[citation.start : citation.end] == citation.quote
+    numbers = {c.n for c in brief.citations}
+    assert [c.n for c in brief.citations] == list(range(1, len(brief.citations) + 1))
+    for point in brief.points:
+        assert point.citations and set(point.citations) <= numbers
+    for figure in brief.key_figures:
+        assert figure.figure in figure.context and set(figure.citations) <= numbers
+
+
+@pytest.fixture(scope="module")
+def smuggling(engine):
+    return engine.brief("human smuggling")
+
+
+def test_human_smuggling_is_covered_with_its_key_figures(smuggling):
+    assert smuggling.covered
+    assert "003_e33ec4f381171ce5.txt" in {c.source for c in smuggling.citations}
+    figures = " | ".join(f.figure for f in smuggling.key_figures)
+    for expected in ["$50 million", "30,000", "nearly 2,000", "600%", "900"]:
+        assert expected in figures
+    assert len({f.figure for f in smuggling.key_figures}) == len(smuggling.key_figures)
+    assert_exact(smuggling)
+
+
+def test_points_are_verbatim_and_not_near_duplicates(smuggling, embedder):
+    quotes = {c.n: c.quote for c in smuggling.citations}
+    for point in smuggling.points:
+        assert all(quotes[n] in point.text or quotes[n].rstrip(".") in point.text for n in point.citations)
+    vectors = embedder.embed_many([p.text for p in smuggling.points])
+    for a, b in itertools.combinations(range(len(vectors)), 2):
+        assert float(np.dot(vectors[a], vectors[b])) < 0.9
+
+
+def test_organisations_link_names_to_acronyms(engine):
+    brief = engine.brief("drug trafficking")
+    by_acronym = {o.acronym: o for o in brief.organizations if o.acronym}
+    assert by_acronym["HSI"].name == "Homeland Security Investigations"
+    assert by_acronym["HSI"].mentions >= 3
+    assert "002_47b46ce98c28fd65.txt" in by_acronym["HSI"].sources
+
+
+def test_drug_trafficking_draws_on_at_least_three_articles(engine):
+    brief = engine.brief("drug trafficking")
+    assert len({c.source for c in brief.citations}) >= 3
+    assert_exact(brief)
+
+
+@pytest.mark.parametrize(
+    ("topic", "source"),
+    [
+        ("Tren de Aragua", "001_8cb83d41340bd58a.txt"),
+        ("U.S.-Mexico cooperation", "004_434760b6812f335f.txt"),
+        ("the Sinaloa Cartel", "004_434760b6812f335f.txt"),
+        ("fentanyl", "002_47b46ce98c28fd65.txt"),
+        ("money laundering", "000_5ab1ac1bfa827a42.txt"),
+        ("sanctions on Venezuelan officials", "000_5ab1ac1bfa827a42.txt"),
+    ],
+)
+def test_on_corpus_topics_are_covered_and_cite_their_article(engine, topic, source):
+    brief = engine.brief(topic, max_points=6)
+    assert brief.covered and 1 <= len(brief.points) <= 6
+    assert source in {c.source for c in brief.citations}
+    assert_exact(brief)
+
+
+@pytest.mark.parametrize("topic", ["sourdough bread", "quantum computing", "Premier League football", "tax policy in Japan", "gardening tips"])
+def test_off_corpus_topics_are_not_covered(engine, topic):
+    brief = engine.brief(topic)
+    assert not brief.covered
+    assert brief.points == () and brief.citations == () and brief.overview is None
+    assert brief.markdown == f"# Briefing: {topic}\n\nThe articles hold nothing on {topic}.\n"
+
+
+def test_max_points_is_a_ceiling_not_a_target(engine):
+    assert len(engine.brief("Tren de Aragua", max_points=20).points) == 1
+    assert len(engine.brief("human smuggling", max_points=3).points) == 3
+
+
+def test_markdown_has_every_part(smuggling):
+    md = smuggling.markdown
+    assert md.startswith("# Briefing: human smuggling\n\n**Overview.** ")
+    for heading in ["## Key points", "## Key figures", "| Figure | Context | Cited |", "## Organisations", "## Sources"]:
+        assert heading in md
+    assert md.count("\n- ") >= len(smuggling.points)
+    assert "1. `003_e33ec4f381171ce5.txt`" in md
+
+
+def test_figures_keep_their_qualifier_and_unit():
+    text = "DHS arrested nearly 2,000 smugglers in May 2023 and spent over $50 million, a 600% rise."
+    assert figures_in(text) == ["nearly 2,000 smugglers", "over $50 million", "600%", "May 2023"]
+
+
+@pytest.mark.parametrize(("topic", "max_points"), [("  ", 8), ("drugs", 0), ("drugs", 21)])
+def test_invalid_brief_requests_are_refused(engine, topic, max_points):
+    with pytest.raises(InvalidInput):
+        engine.brief(topic, max_points=max_points)
