@@ -32,7 +32,7 @@ def index_dir(tmp_path_factory, embedder) -> Path:
     from briefqa.index import build_index
 
     target = tmp_path_factory.mktemp("built") / "index"
-    build_index(SEEDS, target, embedder, progress=False)
+    build_index(SEEDS, target, progress=False)  # the production path: ONNX export, ONNX embeddings
     return target
 
 
@@ -40,7 +40,7 @@ def index_dir(tmp_path_factory, embedder) -> Path:
 def engine(index_dir, embedder):
     from briefqa.engine import Engine
 
-    engine = Engine(index_dir, embedder=embedder)
+    engine = Engine(index_dir)
     engine.load()
     return engine
 

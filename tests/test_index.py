@@ -19,7 +19,8 @@ def test_manifest_records_model_parameters_checksums_and_version(index_dir):
     assert {a["source"]: a["sha256"] for a in manifest["articles"]} == {
         p.name: sha256_of(raw_text(p.name)) for p in SEEDS.glob("*.txt")
     }
-    assert set(manifest["files"]) >= {"store.json", "chunks.faiss", "sentences.faiss", "chunks.npy", "sentences.npy"}
+    assert set(manifest["files"]) >= {"store.json", "chunks.faiss", "sentences.faiss", "chunks.npy", "sentences.npy", "model.onnx", "tokenizer.json"}
+    assert manifest["faiss"]["chunks"] == {"type": "IndexFlatIP", "vectors": 68}
     assert manifest["counts"] == {"documents": 5, "chunks": 68, "sentences": 239}
 
 
@@ -35,7 +36,7 @@ def test_loaded_index_reproduces_itself(index_dir):
 def test_reingesting_an_unchanged_corpus_embeds_nothing(index_dir, embedder, tmp_path):
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    report = build_index(SEEDS, copy, embedder, progress=False)
+    report = build_index(SEEDS, copy, progress=False)
     assert (len(report.added), len(report.updated), len(report.removed), len(report.unchanged)) == (0, 0, 0, 5)
     assert report.embedded == 0
     assert load_index(copy).chunks == load_index(index_dir).chunks
@@ -51,7 +52,7 @@ def test_changed_added_and_removed_articles_are_counted(index_dir, embedder, tmp
         handle.write("\n\nA closing line was added for this test.")
     (corpus / "new.txt").write_text("New Title\n\nA brand new article about harbour inspections.", encoding="utf-8")
     assert is_stale(corpus, copy, embedder_name=embedder.name, chunk_words=90)
-    report = build_index(corpus, copy, embedder, progress=False)
+    report = build_index(corpus, copy, progress=False)
     assert report.added == ["new.txt"]
     assert report.updated == ["001_8cb83d41340bd58a.txt"]
     assert report.removed == ["000_5ab1ac1bfa827a42.txt"]
@@ -69,7 +70,7 @@ def test_bad_files_are_skipped_with_a_reason(embedder, tmp_path):
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02PK")
     (corpus / "latin.txt").write_bytes("Caf\xe9 title\n\nA na\xefve sentence.".encode("cp1252"))
     warnings = []
-    report = build_index(corpus, tmp_path / "index", embedder, progress=False, warn=warnings.append)
+    report = build_index(corpus, tmp_path / "index", embedder, progress=False, with_onnx=False, warn=warnings.append)
     reasons = dict(report.skipped)
     assert reasons["empty.txt"] == "empty file"
     assert reasons["binary.txt"] == "binary file (contains NUL bytes)"
@@ -82,7 +83,7 @@ def test_bad_files_are_skipped_with_a_reason(embedder, tmp_path):
 def test_an_empty_corpus_is_an_error(embedder, tmp_path):
     (tmp_path / "corpus").mkdir()
     with pytest.raises(CorpusError, match="no readable .txt articles"):
-        build_index(tmp_path / "corpus", tmp_path / "index", embedder, progress=False)
+        build_index(tmp_path / "corpus", tmp_path / "index", embedder, progress=False, with_onnx=False)
 
 
 def test_missing_and_corrupt_indexes_fail_clearly(index_dir, tmp_path):

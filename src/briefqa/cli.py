@@ -134,7 +134,7 @@ def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quie
 
     Example: briefqa ingest --corpus seeds --index index
     """
-    from .embeddings import MODEL_NAME, default_embedder
+    from .embeddings import MODEL_NAME
     from .index import build_index, is_stale
 
     settings = get_settings()
@@ -144,7 +144,7 @@ def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quie
         click.echo(f"index at {index_dir} is up to date with {corpus_dir}")
         return
     report = build_index(
-        corpus_dir, index_dir, default_embedder(), chunk_words=settings.chunk_words, batch_size=settings.batch_size,
+        corpus_dir, index_dir, chunk_words=settings.chunk_words, batch_size=settings.batch_size,
         progress=not quiet, warn=lambda line: click.echo(line, err=True),
     )
     click.echo(f"indexed {corpus_dir} into {index_dir}: {report.summary()}")

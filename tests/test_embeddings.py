@@ -1,0 +1,57 @@
+"""The fast query path: ONNX export parity with sentence-transformers, and the fallback."""
+
+import sys
+import subprocess
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from briefqa.api import create_app
+from briefqa.engine import Engine
+from briefqa.index import build_index, load_index, onnx_embedder
+
+from .conftest import DATA, SEEDS
+
+
+def test_onnx_matches_sentence_transformers(index_dir, embedder):
+    index = load_index(index_dir)
+    questions = [line.split('"question": "')[1].split('"')[0] for line in (DATA / "dev.jsonl").read_text().splitlines()]
+    texts = [s.statement for s in index.sentences] + questions
+    assert len(texts) >= 300
+    fast = onnx_embedder(index_dir).embed_many(texts)
+    reference = embedder.embed_many(texts)
+    cosines = (fast * reference).sum(axis=1)
+    assert cosines.min() >= 0.999
+
+
+def test_onnx_vectors_are_unit_length_and_batch_independent(index_dir):
+    fast = onnx_embedder(index_dir)
+    alone = fast.embed("Who leads Operation Sentinel?")
+    batched = fast.embed_batch(["Who leads Operation Sentinel?", "a much longer sentence " * 20])[0]
+    assert abs(float(np.linalg.norm(alone)) - 1) < 1e-5
+    assert float(alone @ batched) > 0.9999
+
+
+def test_without_onnx_the_engine_falls_back_and_says_so(embedder, tmp_path):
+    build_index(SEEDS, tmp_path / "index", embedder, progress=False, with_onnx=False)
+    engine = Engine(tmp_path / "index")
+    with TestClient(create_app(engine)) as client:
+        health = client.get("/health").json()
+        assert health["status"] == "ok"
+        assert health["embedder"].startswith("sentence-transformers (fallback")
+        body = client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2021?"}).json()
+        assert "$522 million" in body["answer"]
+
+
+def test_the_served_engine_uses_onnx(client):
+    assert client.get("/health").json()["embedder"] == "onnxruntime"
+
+
+def test_answering_with_a_built_index_never_imports_torch(index_dir):
+    code = (
+        "import sys; from briefqa.engine import Engine; from briefqa.api import create_app; "
+        f"e = Engine({str(index_dir)!r}); a = e.ask('How much illicit currency did HSI seize in 2021?'); "
+        "assert a.answered; assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules, 'torch imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
