@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install index serve test eval clean
+.PHONY: install index serve test eval bench clean
 
 install: $(STAMP)
 
@@ -36,3 +36,7 @@ eval: index
 
 clean:
 	rm -rf $(VENV) $(INDEX_DIR) .pytest_cache
+
+# Writes docs/benchmarks.md, docs/benchmarks.json and docs/latency.png (about 10 minutes).
+bench: install
+	$(BIN)/python scripts/bench.py

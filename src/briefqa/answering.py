@@ -39,6 +39,7 @@ PAIR_COVERAGE_WEIGHT = 0.2
 FRAME_PENALTY = 0.1  # a question that names its article prefers that article's sentences
 SECOND_SENTENCE_MARGIN = 0.15
 MAX_EXTRA_SENTENCES = 2
+TYPE_CHECKED = 30
 
 # One country, many spellings: "American guns" are "U.S. firearms".
 _UNITED_STATES = frozenset({"u.s.", "u.s", "us", "usa", "u.s.a.", "united states", "america", "american", "americans"})
@@ -277,18 +278,41 @@ class Answerer:
         self.acronyms = entities.acronyms(all_text)
         self.expansions = {fold(v): k for k, v in self.acronyms.items()}
         self.common_words = frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", all_text))
-        self.article_words = {doc_id: set(words(a.text)) for doc_id, a in index.articles.items()}
-        self.article_folded = {doc_id: fold(a.text) for doc_id, a in index.articles.items()}
+        word_articles: dict[str, set[str]] = {}
+        for doc_id, article in index.articles.items():
+            # Digit runs are indexed too, so "13" is found inside "MS-13" and "2005" inside "2005-2018".
+            for word in set(words(article.text)) | set(re.findall(r"\d+", article.text)):
+                word_articles.setdefault(word, set()).add(doc_id)
+        self.word_articles = {w: frozenset(d) for w, d in word_articles.items()}
+        self.words_by_prefix: dict[str, list[str]] = {}
+        for word in self.word_articles:
+            self.words_by_prefix.setdefault(word[:5], []).append(word)
         self.by_group: dict[tuple[str, int], list[Sentence]] = {}
         for sentence in index.sentences:
             if sentence.group is not None:
                 self.by_group.setdefault((sentence.source, sentence.group), []).append(sentence)
         self.doc_of_source = {a.source: a for a in index.articles.values()}
+        self._contexts: dict[int, str] = {}
+        self._stems: dict[str, frozenset[str]] = {}
 
     # -- context and constraints -------------------------------------------------
 
     def context(self, sentence: Sentence) -> str:
         """What a sentence may lean on to meet a constraint: its block, lead-in, section and title."""
+        cached = self._contexts.get(sentence.sentence_id)
+        if cached is None:
+            cached = self._contexts[sentence.sentence_id] = self._build_context(sentence)
+        return cached
+
+    def stems_of(self, text: str) -> frozenset[str]:
+        cached = self._stems.get(text)
+        if cached is None:
+            if len(self._stems) > 200_000:  # bounded: a long-running server sees unbounded questions
+                self._stems.clear()
+            cached = self._stems[text] = frozenset(content_stems(text))
+        return cached
+
+    def _build_context(self, sentence: Sentence) -> str:
         article = self.doc_of_source[sentence.source]
         block = article.blocks[sentence.block]
         parts = [article.title, sentence.section or "", article.text[block.start:block.end], sentence.statement]
@@ -324,18 +348,43 @@ class Answerer:
     def constraints(self, question: Question) -> tuple[list[str], str | None]:
         """The question's distinguishing names, years and figures; or why it cannot be answered."""
         required: list[str] = []
+        everywhere = len(self.index.articles)
         for value in question.years + question.numbers:
-            present = [d for d, text in self.article_folded.items() if value in text]
-            if not present:
+            runs = re.findall(r"\d+", value)
+            if not runs or not frozenset.intersection(*(self.word_articles.get(r, frozenset()) for r in runs)):
                 return [], f"the articles never mention {value}"
             required.append(value)
         for name in question.names:
-            present = [d for d in self.index.articles if self.name_in(name, self.article_folded[d], self.article_words[d])]
+            present = self.articles_with(name)
             if not present:
                 return [], f"the articles never mention {name}"
-            if len(present) < len(self.index.articles):  # a name every article shares distinguishes nothing
+            if len(present) < everywhere:  # a name every article shares distinguishes nothing
                 required.append(name)
         return required, None
+
+    def articles_with(self, name: str, *, relatives: bool = True) -> frozenset[str]:
+        """Articles holding every word of the name (or of an acronym variant), from the word index."""
+        found: set[str] = set()
+        halves = [h for h in re.split(r"(?<=[A-Za-z.])-(?=[A-Z])", name) if h]
+        if len(halves) > 1:  # "U.S.-Mexico": both halves
+            return frozenset.intersection(*(self.articles_with(h, relatives=relatives) for h in halves))
+        for variant in self._name_variants(name):
+            parts = words(variant)
+            if not parts:
+                continue
+            holders = None
+            for part in parts:
+                with_part = set(self.word_articles.get(part, ()))
+                if relatives and len(parts) == 1:
+                    for relative in self.relatives(part):
+                        with_part |= self.word_articles[relative]
+                holders = with_part if holders is None else holders & with_part
+            found |= holders or set()
+        return frozenset(found)
+
+    def relatives(self, word: str) -> list[str]:
+        """Corpus words sharing a long stem with ``word``: 'venezuelan' -> ['venezuela', ...]."""
+        return [w for w in self.words_by_prefix.get(word[:5], ()) if _similar(word, w)]
 
     def _met(self, required: list[str], context: str) -> set[str]:
         context_words = set(words(context))
@@ -355,7 +404,7 @@ class Answerer:
         stems = set(question.stems)
         if not stems:
             return 0.0
-        have = set(content_stems(text))
+        have = self.stems_of(text)
         weight = lambda t: self.idf.get(t, self.unseen_idf)  # noqa: E731
         found = (t for t in stems if t in have or (variants and variants.get(t, frozenset()) & have))
         return sum(weight(t) for t in found) / sum(weight(t) for t in stems)
@@ -370,11 +419,11 @@ class Answerer:
         "What do ICE's targeted enforcement operations often result in?" shares its topic
         with the whole section; only "result in" singles out the sentence that answers.
         """
-        frame = set(content_stems(self.frame(sentence)))
+        frame = self.stems_of(self.frame(sentence))
         focus = [t for t in question.stems if t not in frame]
         if not focus:
             return self.coverage(question, sentence.statement)
-        have = set(content_stems(sentence.statement))
+        have = self.stems_of(sentence.statement)
         weight = lambda t: self.idf.get(t, self.unseen_idf)  # noqa: E731
         return sum(weight(t) for t in focus if t in have) / sum(weight(t) for t in focus)
 
@@ -404,34 +453,39 @@ class Answerer:
 
     def candidates_for(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         framed = self.framed_source(question)
+        pairs = [(hit, sentence_id) for hit in hits[: self.candidates] for sentence_id in hit.chunk.sentence_ids]
+        if not pairs:
+            return []
+        dense_scores = self.index.sentence_vectors[[sid for _, sid in pairs]] @ query_vector
         found = []
-        for hit in hits[: self.candidates]:
-            for sentence_id in hit.chunk.sentence_ids:
-                sentence = self.index.sentences[sentence_id]
-                dense = float(self.index.sentence_vectors[sentence_id] @ query_vector)
-                context = self.context(sentence)
-                features = (self.focus_coverage(question, sentence), self.coverage(question, sentence.statement), self.coverage(question, context))
-                coverage = sum(w * f for w, f in zip(COVERAGE_MIX, features))
-                candidate = Candidate(sentence, hit, dense, coverage, context=context, features=features)
-                candidate.score = DENSE_WEIGHT * dense + COVERAGE_WEIGHT * coverage + CHUNK_WEIGHT * hit.score
-                if framed and sentence.source != framed:
-                    candidate.score -= FRAME_PENALTY
-                candidate.typed = holds_answer_type(question, sentence.statement, common_words=self.common_words)
-                found.append(candidate)
+        for (hit, sentence_id), dense in zip(pairs, dense_scores.tolist()):
+            sentence = self.index.sentences[sentence_id]
+            context = self.context(sentence)
+            features = (self.focus_coverage(question, sentence), self.coverage(question, sentence.statement), self.coverage(question, context))
+            coverage = sum(w * f for w, f in zip(COVERAGE_MIX, features))
+            candidate = Candidate(sentence, hit, dense, coverage, context=context, features=features)
+            candidate.score = DENSE_WEIGHT * dense + COVERAGE_WEIGHT * coverage + CHUNK_WEIGHT * hit.score
+            if framed and sentence.source != framed:
+                candidate.score -= FRAME_PENALTY
+            found.append(candidate)
         found.sort(key=lambda c: (-c.score, c.sentence.sentence_id))
+        # The answer-type check is the costly part; sentences ranked below these cannot be chosen anyway.
+        for rank, candidate in enumerate(found):
+            candidate.typed = rank < TYPE_CHECKED and holds_answer_type(question, candidate.sentence.statement, common_words=self.common_words)
         return found
 
     # -- answering ---------------------------------------------------------------
 
     def ask(self, question_text: str, *, top_k: int = 5) -> Answer:
         question_text = validate_question(question_text)
-        query_vector = self.retriever.embedder.embed(question_text)
+        question = analyse_question(question_text)
+        # "According to the piece on X, ...": passages are found with the whole question,
+        # sentences are matched on the rest. One batched call embeds both.
+        texts = [question_text] if question.core == question_text else [question_text, question.core]
+        vectors = self.retriever.embedder.embed_batch(texts)
+        query_vector, sentence_vector = vectors[0], vectors[-1]
         hits = self.retriever.search(question_text, top_k=max(top_k, self.candidates), query_vector=query_vector)
         passages = tuple(hits[:top_k])
-        question = analyse_question(question_text)
-        sentence_vector = query_vector
-        if question.core != question_text:  # "According to the piece on X, ..." : match sentences on the rest
-            sentence_vector = self.retriever.embedder.embed(question.core)
 
         def abstain(reason: str, confidence: float = 0.0) -> Answer:
             return Answer(question_text, False, None, round(confidence, 3), (), passages, reason)

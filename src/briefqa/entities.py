@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .terms import fold
 
@@ -96,7 +97,8 @@ def _capitalised(token: str) -> bool:
     return bool(bare) and (bare[0].isupper() or bare[0].isdigit() and "-" in bare)
 
 
-def names(text: str, *, skip_first_word: bool = False) -> list[Name]:
+@lru_cache(maxsize=65536)
+def names(text: str, *, skip_first_word: bool = False) -> tuple[Name, ...]:
     """Capitalised phrases ("Joint Task Force Alpha", "Tren de Aragua") and acronyms ("HSI")."""
     found: list[Name] = []
     tokens = list(_TOKEN.finditer(text))
@@ -140,7 +142,7 @@ def names(text: str, *, skip_first_word: bool = False) -> list[Name]:
             offset = text.find(phrase, start)
             found.append(Name(phrase, offset, offset + len(phrase)))
         i = j + 1
-    return found
+    return tuple(found)
 
 
 def is_country(phrase: str) -> bool:

@@ -56,6 +56,7 @@ class IngestReport:
     chunks: int = 0
     sentences: int = 0
     embedded: int = 0
+    embed_seconds: float = 0.0
     seconds: float = 0.0
     rebuilt: bool = True
 
@@ -252,7 +253,9 @@ def build_index(
             if embedder is None:  # loaded only when something changed: an unchanged corpus re-ingests in about a second
                 embedder = onnx_embedder(staging) if with_onnx else default_embedder()
             bar = _progress_bar(len(to_embed), enabled=progress)
+            embedding_began = time.perf_counter()
             vectors = embedder.embed_many([t for _, _, t in to_embed], batch_size=batch_size, progress=bar.update)
+            report.embed_seconds = time.perf_counter() - embedding_began
             bar.close()
             for (target, row, _), vector in zip(to_embed, vectors):
                 target[row] = vector

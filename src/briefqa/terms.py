@@ -21,11 +21,14 @@ STOPWORDS = frozenset(
 )
 
 
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
 def fold(text: str) -> str:
     """Lower-case and fold typographic quotes, dashes and accents to ASCII for matching."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "}))
+    text = text.translate(_TYPOGRAPHY)
+    if not text.isascii():  # the slow path only for the few strings that need it
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return text.lower()
 
 
