@@ -82,7 +82,7 @@ def test_bad_files_are_skipped_with_a_reason(embedder, tmp_path):
 
 def test_an_empty_corpus_is_an_error(embedder, tmp_path):
     (tmp_path / "corpus").mkdir()
-    with pytest.raises(CorpusError, match="no readable .txt articles"):
+    with pytest.raises(CorpusError, match="no readable .txt or .md articles"):
         build_index(tmp_path / "corpus", tmp_path / "index", embedder, progress=False, with_onnx=False)
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 from .errors import CorpusError
 from .records import Article, Block, Section
 
-ARTICLE_SUFFIXES = (".txt",)
+# Markdown is read as text: "#" heading markers are recognised, everything else keeps its raw offsets.
+ARTICLE_SUFFIXES = (".txt", ".md")
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
 
 _BULLET = re.compile(r"(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -32,6 +34,14 @@ class _Line:
     start: int  # offsets of the stripped content
     end: int
     text: str
+    heading: bool = False  # marked as one ("## Section") rather than guessed
+
+
+def _strip_heading_marker(line: _Line) -> _Line:
+    marker = _MARKDOWN_HEADING.match(line.text)
+    if not marker:
+        return line
+    return _Line(line.start + marker.end(), line.end, line.text[marker.end() :], heading=True)
 
 
 def sha256_of(text: str) -> str:
@@ -91,7 +101,7 @@ def _row_statement(headers: list[str], cells: list[str]) -> str:
 
 
 def parse_article(source: str, text: str) -> Article:
-    lines = _lines(text)
+    lines = [_strip_heading_marker(line) for line in _lines(text)]
     if not lines:
         raise CorpusError(f"{source}: the article is empty")
     title = lines[0].text
@@ -125,6 +135,11 @@ def parse_article(source: str, text: str) -> Article:
             blocks.append(Block("row", line.start, line.end, section, _row_statement(table_headers, cells), group))
             continue
         table_headers = None
+        if line.heading:
+            close_section(line.start)
+            section, section_start = line.text, line.end
+            in_list = False
+            continue
         bullet = _BULLET.match(line.text)
         if bullet:
             if not in_list:

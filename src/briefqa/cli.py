@@ -145,6 +145,7 @@ def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quie
         return
     report = build_index(
         corpus_dir, index_dir, chunk_words=settings.chunk_words, batch_size=settings.batch_size,
+        max_article_bytes=settings.max_article_bytes,
         progress=not quiet, warn=lambda line: click.echo(line, err=True),
     )
     click.echo(f"indexed {corpus_dir} into {index_dir}: {report.summary()}")
@@ -163,9 +164,17 @@ def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
 
     from .api import create_app
 
+    import logging
+
     settings = get_settings()
-    app = create_app(index_dir=index_dir or settings.index_dir)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    briefqa_log = logging.getLogger("briefqa")
+    briefqa_log.addHandler(handler)
+    briefqa_log.setLevel(logging.INFO)
+    app = create_app(index_dir=index_dir or settings.index_dir, settings=settings)
+    # Our access log (briefqa.access, one JSON line per request) replaces uvicorn's.
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)
 
 
 @main.command("eval")

@@ -18,7 +18,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(32, ge=1, le=1024)
     candidates: int = Field(20, ge=1, le=200, description="Chunks scored for answer sentences")
     max_answer_chars: int = Field(400, ge=50, le=2000)
-    api_key: str | None = None
+    api_key: str | None = Field(None, description="When set, every endpoint but /health and the docs needs X-API-Key")
+    cors_origins: list[str] = Field(default_factory=list, description='Allowed browser origins, e.g. ["https://example.org"]')
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Larger request bodies get 413")
+    max_article_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Larger article files are skipped at ingest")
     host: str = "127.0.0.1"
     port: int = 8000
 

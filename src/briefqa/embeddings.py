@@ -151,7 +151,18 @@ def export_onnx(target: Path, *, source: Path | None = None) -> None:
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "last_hidden_state": axes},
             opset_version=17,
         )
+    _fuse_transformer_ops(target)
     shutil.copy(source / "tokenizer.json", target.parent / "tokenizer.json")
+
+
+def _fuse_transformer_ops(path: Path) -> None:
+    """Fuse attention, GELU and layer norms (onnxruntime's BERT optimiser): same outputs, fewer kernels."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        optimized = optimize_model(str(path), model_type="bert", num_heads=12, hidden_size=DIMENSION)
+    optimized.save_model_to_file(str(path))
 
 
 @lru_cache(maxsize=1)

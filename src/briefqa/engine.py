@@ -7,6 +7,7 @@ Everything heavy loads lazily, once, on first use.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from .answering import Answerer, validate_question
 from .briefing import Briefer, validate_topic
 from .embeddings import Embedder, default_embedder
 from .errors import DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
-from .index import CorpusIndex, load_index, onnx_embedder
+from .index import MANIFEST, CorpusIndex, load_index, onnx_embedder
 from .records import Answer, Article, Briefing, Hit
 from .retrieval import Retriever
 
 MAX_TOP_K = 50
+RELOAD_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,20 @@ class Health:
 
 
 class Engine:
-    def __init__(self, index_dir: Path, *, embedder: Embedder | None = None, candidates: int = 20, max_answer_chars: int = 400) -> None:
+    def __init__(
+        self, index_dir: Path, *, embedder: Embedder | None = None, candidates: int = 20, max_answer_chars: int = 400,
+        auto_reload: bool = True,
+    ) -> None:
         self.index_dir = Path(index_dir)
         self._embedder = embedder
         self._candidates = candidates
         self._max_answer_chars = max_answer_chars
-        self._lock = threading.Lock()
+        self.auto_reload = auto_reload
+        self._reload_lock = threading.Lock()
         self._loaded: tuple[CorpusIndex, Answerer] | None = None
         self._error: Exception | None = None
+        self._seen: tuple[int, int, int] | None = None
+        self._checked = time.monotonic()
         self._embedder_note: str | None = None
 
     # -- loading -----------------------------------------------------------------
@@ -66,22 +74,52 @@ class Engine:
                 self._embedder_note = "sentence-transformers (fallback: the index has no model.onnx; re-run briefqa ingest)"
         return self._embedder
 
-    def load(self) -> None:
-        """Load (or reload) the index; on failure keep the error to report it, never raise."""
+    def _signature(self) -> tuple[int, int, int] | None:
+        try:
+            stat = (self.index_dir / MANIFEST).stat()
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def load(self) -> bool:
+        """Load the index on disk now; True when it is the one being served.
+
+        A failed load never replaces an index that is already serving: the old one keeps
+        answering and ``health`` reports the problem.
+        """
+        with self._reload_lock:
+            return self._load_locked()
+
+    def _load_locked(self) -> bool:
+        signature = self._signature()
         try:
             index = load_index(self.index_dir)
             retriever = Retriever(index, self.embedder)
             answerer = Answerer(index, retriever, candidates=self._candidates, max_answer_chars=self._max_answer_chars)
         except (IndexNotFound, IndexCorrupt) as exc:
-            with self._lock:
-                self._loaded, self._error = None, exc
+            self._error, self._seen = exc, signature
+            return False
+        # _loaded is swapped as one tuple, so a request sees the old index or the new one, never a mix.
+        self._loaded, self._error, self._seen = (index, answerer), None, signature
+        return True
+
+    def _refresh(self) -> None:
+        """Pick up a newly completed index, checking the manifest at most once a second."""
+        now = time.monotonic()
+        if now - self._checked < RELOAD_CHECK_SECONDS:
             return
-        with self._lock:
-            self._loaded, self._error = (index, answerer), None
+        self._checked = now
+        if self._signature() != self._seen and self._reload_lock.acquire(blocking=False):
+            try:  # one request reloads; the others keep answering from the current index meanwhile
+                self._load_locked()
+            finally:
+                self._reload_lock.release()
 
     def _ready(self) -> tuple[CorpusIndex, Answerer]:
         if self._loaded is None and self._error is None:
             self.load()
+        elif self.auto_reload:
+            self._refresh()
         loaded = self._loaded
         if loaded is None:
             raise self._error or IndexNotFound(f"no index at {self.index_dir}")
@@ -127,19 +165,23 @@ class Engine:
 
     def health(self) -> Health:
         try:
-            index = self.index
+            index = self._ready()[0]
         except IndexNotFound as exc:
             return Health("no_index", 0, 0, None, None, None, str(exc))
         except IndexCorrupt as exc:
             return Health("degraded", 0, 0, None, None, None, str(exc))
         manifest = index.manifest
+        status, reason = "ok", None
+        if self._error is not None:  # a newer index failed; the previous one is still answering
+            status, reason = "degraded", f"{self._error} (still serving the index built at {manifest.get('built_at')})"
         return Health(
-            "ok",
+            status,
             len(index.articles),
             len(index.chunks),
             manifest.get("model"),
             manifest.get("built_at"),
             self._embedder_note or getattr(self._embedder, "backend", None),
+            reason,
         )
 
 

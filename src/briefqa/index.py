@@ -38,11 +38,12 @@ from .records import Article, Block, Chunk, Section, Sentence
 from .terms import content_stems
 
 MANIFEST = "manifest.json"
-# Exact search answers 100k vectors in ~16 ms here; HNSW keeps 1M under a few ms at recall@10 >= 0.95.
+# Exact search takes ~19 ms a query at 100k vectors here (docs/benchmarks.md); HNSW takes
+# under 1 ms. efSearch 64 gave recall@10 0.91 at 1M, so search wider.
 ANN_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 64
+HNSW_EF_SEARCH = 160
 FORMAT_VERSION = 1
 
 
@@ -161,13 +162,18 @@ def _article_from_json(data: dict) -> Article:
     )
 
 
-def _read_corpus(corpus_dir: Path, report: IngestReport, warn: Callable[[str], None]) -> list[tuple[Article, str]]:
+def _read_corpus(
+    corpus_dir: Path, report: IngestReport, warn: Callable[[str], None], max_article_bytes: int
+) -> list[tuple[Article, str]]:
     """Parse every article file; a file that cannot be read is skipped with a reason, never fatal."""
     articles: list[tuple[Article, str]] = []
     seen: dict[str, str] = {}
     for path in list_article_files(corpus_dir):
         file_hash = _file_sha256(path)
         try:
+            size = path.stat().st_size
+            if size > max_article_bytes:
+                raise CorpusError(f"{size:,} bytes is over the {max_article_bytes:,}-byte article limit (BRIEFQA_MAX_ARTICLE_BYTES)")
             raw = path.read_bytes()
             if b"\x00" in raw:
                 raise CorpusError("binary file (contains NUL bytes)")
@@ -201,6 +207,7 @@ def build_index(
     batch_size: int = 32,
     progress: bool = True,
     with_onnx: bool = True,
+    max_article_bytes: int = 2 * 1024 * 1024,
     warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> IngestReport:
     """Read ``corpus_dir``, embed what changed, and atomically replace ``index_dir``.
@@ -210,12 +217,13 @@ def build_index(
     """
     began = time.perf_counter()
     report = IngestReport()
-    parsed = _read_corpus(Path(corpus_dir), report, warn)
+    parsed = _read_corpus(Path(corpus_dir), report, warn, max_article_bytes)
     if not parsed:
-        raise CorpusError(f"no readable .txt articles in {corpus_dir}")
+        raise CorpusError(f"no readable .txt or .md articles in {corpus_dir}")
 
     index_dir = Path(index_dir).resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_builds(index_dir)
     staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -283,6 +291,14 @@ def build_index(
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _remove_abandoned_builds(index_dir: Path) -> None:
+    """Delete staging folders left by an ingest that was killed (its process is gone)."""
+    for leftover in index_dir.parent.glob(f".{index_dir.name}.building-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def onnx_embedder(index_dir: Path) -> Embedder:
@@ -394,6 +410,11 @@ def load_index(index_dir: Path, *, verify: bool = True) -> CorpusIndex:
         raise IndexNotFound(f"no index at {index_dir}; build one with `briefqa ingest --index {index_dir}`")
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexCorrupt(f"index format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild with `briefqa ingest`")
+    if manifest.get("model") != MODEL_NAME or manifest.get("dimension") != DIMENSION:
+        raise IndexCorrupt(
+            f"index was built with {manifest.get('model')} ({manifest.get('dimension')} dimensions), not "
+            f"{MODEL_NAME} ({DIMENSION}); rebuild with `briefqa ingest`"
+        )
     if verify:
         for name, expected in manifest.get("files", {}).items():
             path = index_dir / name

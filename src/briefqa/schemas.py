@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from .answering import MAX_QUESTION_CHARS
 from .engine import MAX_TOP_K
 from .briefing import MAX_POINTS, MAX_TOPIC_CHARS
 from .records import Answer, Article, Briefing, Citation, Hit
 
-TopK = Annotated[StrictInt, Field(ge=1, le=MAX_TOP_K, description="How many ranked passages to return (1-50)")]
+def _whole_number(cls, value: object) -> object:
+    """JSON has one number type: accept 5 and 5.0, refuse "5", true and 5.5."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("Input should be a valid integer")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("Input should be a valid integer, got a fraction")
+    return int(value)
+
+
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K, description="How many ranked passages to return (1-50)")]
+# Declared in the schema so generated clients and fuzzers know; enforced by the validators below.
+NOT_BLANK = {"pattern": r"\S", "minLength": 1}
 
 
 def _not_blank(value: str, field_name: str) -> str:
@@ -23,8 +34,10 @@ def _not_blank(value: str, field_name: str) -> str:
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"question": "How much illicit currency did HSI seize in 2021?", "top_k": 5}]})
 
-    question: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="A question in plain English")]
+    question: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="A question in plain English", json_schema_extra=NOT_BLANK)]
     top_k: TopK = 5
+
+    _top_k_whole = field_validator("top_k", mode="before")(_whole_number)
 
     @field_validator("question")
     @classmethod
@@ -35,8 +48,10 @@ class AskRequest(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"query": "human smuggling campaign", "top_k": 5}]})
 
-    query: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="Words to search for")]
+    query: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="Words to search for", json_schema_extra=NOT_BLANK)]
     top_k: TopK = 5
+
+    _top_k_whole = field_validator("top_k", mode="before")(_whole_number)
 
     @field_validator("query")
     @classmethod
@@ -149,8 +164,10 @@ class ErrorOut(BaseModel):
 class BriefRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"topic": "human smuggling", "max_points": 8}]})
 
-    topic: Annotated[StrictStr, Field(max_length=MAX_TOPIC_CHARS, description="What the brief is about")]
-    max_points: Annotated[StrictInt, Field(ge=1, le=MAX_POINTS, description="Ceiling on points (1-20); a relevance floor decides what goes in")] = 8
+    topic: Annotated[StrictStr, Field(max_length=MAX_TOPIC_CHARS, description="What the brief is about", json_schema_extra=NOT_BLANK)]
+    max_points: Annotated[int, Field(ge=1, le=MAX_POINTS, description="Ceiling on points (1-20); a relevance floor decides what goes in")] = 8
+
+    _max_points_whole = field_validator("max_points", mode="before")(_whole_number)
 
     @field_validator("topic")
     @classmethod
