@@ -107,3 +107,19 @@ def test_figures_keep_their_qualifier_and_unit():
 def test_invalid_brief_requests_are_refused(engine, topic, max_points):
     with pytest.raises(InvalidInput):
         engine.brief(topic, max_points=max_points)
+
+
+def test_a_claim_two_articles_share_is_one_point_citing_both(embedder, tmp_path):
+    from briefqa.engine import Engine
+    from briefqa.index import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shared = "Port inspectors seized 40 kilograms of fentanyl hidden in shipping containers at the harbour."
+    (corpus / "a.txt").write_text(f"Harbour Seizures\n\n{shared} Officials praised the customs team for the fentanyl find.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(f"Customs Week in Review\n\nThe weather was mild all week. {shared}\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder, progress=False, with_onnx=False)
+    brief = Engine(tmp_path / "index", embedder=embedder).brief("fentanyl seizures at the harbour")
+    written = [brief.overview] + [p.text for p in brief.points]
+    assert sum(shared in text for text in written) == 1  # one claim, one line of the brief
+    assert {c.source for c in brief.citations if c.quote == shared} == {"a.txt", "b.txt"}  # citing both

@@ -257,7 +257,7 @@ def _common_prefix(a: str, b: str) -> str:
 class Answerer:
     """Answers questions from one loaded index. Build once per index; cheap to call."""
 
-    def __init__(self, index: CorpusIndex, retriever: Retriever, *, candidates: int = 20, max_answer_chars: int = 400) -> None:
+    def __init__(self, index: CorpusIndex, retriever: Retriever, *, candidates: int = 12, max_answer_chars: int = 400) -> None:
         self.index = index
         self.retriever = retriever
         self.candidates = candidates

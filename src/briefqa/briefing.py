@@ -25,6 +25,7 @@ MAX_FIGURES = 12
 # Chosen on the issue's topics and on tests/test_briefing.py's own on- and off-corpus topics.
 RELEVANCE_FLOOR = 0.35
 RELATIVE_FLOOR = 0.5
+ITEM_COVERAGE = 0.75  # share of the topic's words a list item must carry to lend its figures
 CORE_SHARE = 0.7  # units this close to the best lend their whole paragraph to the key figures  # of the best unit's score: keeps a broad topic's brief focused
 # An article whose title is the topic makes all its sentences somewhat relevant.
 DENSE_SHARE, SENTENCE_SHARE, CONTEXT_SHARE, ARTICLE_SHARE = 0.45, 0.2, 0.15, 0.2
@@ -87,10 +88,11 @@ class Briefer:
         """Sentences whose figures belong in the brief: relevant ones, and the paragraphs around the best."""
         best = units[0].score
         chosen: dict[int, Sentence] = {}
-        topic_stems = set(question.stems)
         for unit in units:
             for member in unit.members:
-                if len(unit.members) == 1 or topic_stems & set(content_stems(member.statement)):
+                # A list is relevant as a whole; its items lend figures only when they are on the topic
+                # themselves ("2,600 drug smuggling arrests" is not about human smuggling).
+                if len(unit.members) == 1 or self.answerer.coverage(question, member.statement, self._variants) >= ITEM_COVERAGE:
                     chosen[member.sentence_id] = member
             if unit.score >= CORE_SHARE * best:
                 head = unit.members[0]
@@ -161,18 +163,27 @@ class Briefer:
         centroid = np.mean([c.vector for c in clusters], axis=0)
         single = [c for c in clusters if len(c.members) == 1 and c.members[0].kind == "sentence"]
         overview = max(single or clusters, key=lambda c: 0.5 * c.score + 0.5 * float(c.vector @ centroid))
-        # With few relevant sentences the overview also stands as a point, so no covered brief is empty.
-        pool = [c for c in clusters if c is not overview] if len(clusters) >= 3 else list(clusters)
+        # A single relevant sentence is both the overview and the one point, so no covered brief is empty.
+        pool = [c for c in clusters if c is not overview] if len(clusters) >= 2 else list(clusters)
         chosen: list[_Unit] = []
-        for source in dict.fromkeys(c.source for c in pool):  # every article on the topic is heard
-            if len(chosen) >= max_points:
-                break
-            chosen.append(next(c for c in pool if c.source == source))
-        while len(chosen) < max_points:
-            rest = [c for c in pool if c not in chosen]
-            if not rest:
-                break
-            chosen.append(max(rest, key=lambda c: (1 - DIVERSITY) * c.score - DIVERSITY * max(float(c.vector @ k.vector) for k in chosen + [overview])))
+
+        def add_most_useful(candidates: list[_Unit]) -> None:
+            rest = [c for c in candidates if c not in chosen]
+            if rest:
+                chosen.append(max(rest, key=lambda c: (1 - DIVERSITY) * c.score - DIVERSITY * max(float(c.vector @ k.vector) for k in chosen + [overview])))
+
+        # Half the points go to the most relevant and diverse; then every article that is
+        # substantially on the topic is heard; then the rest by relevance and diversity again.
+        while len(chosen) < (max_points + 1) // 2 and len(chosen) < len(pool):
+            add_most_useful(pool)
+        strong = max(c.score for c in clusters) * CORE_SHARE
+        for source in dict.fromkeys(c.source for c in pool):
+            if len(chosen) < max_points and source not in {c.source for c in chosen + [overview]}:
+                best_of_source = next(c for c in pool if c.source == source)
+                if best_of_source.score >= strong:
+                    chosen.append(best_of_source)
+        while len(chosen) < min(max_points, len(pool)):
+            add_most_useful(pool)
         order = {source: i for i, source in enumerate(dict.fromkeys(c.source for c in [overview] + chosen))}
         chosen.sort(key=lambda c: (order[c.source], c.start))  # grouped by article, in reading order
         return [overview], chosen

@@ -46,7 +46,7 @@ class Health:
 
 class Engine:
     def __init__(
-        self, index_dir: Path, *, embedder: Embedder | None = None, candidates: int = 20, max_answer_chars: int = 400,
+        self, index_dir: Path, *, embedder: Embedder | None = None, candidates: int = 12, max_answer_chars: int = 400,
         auto_reload: bool = True,
     ) -> None:
         self.index_dir = Path(index_dir)
