@@ -1,6 +1,6 @@
 import pytest
 
-from briefqa.answering import analyse_question
+from briefqa.questions import analyse_question
 from briefqa.errors import InvalidInput
 
 from .conftest import raw_text

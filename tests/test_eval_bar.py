@@ -1,7 +1,5 @@
 """The quality bar on the dev set: a regression here fails CI."""
 
-from pathlib import Path
-
 import pytest
 
 from briefqa.evaluation import evaluate, load_gold

@@ -19,9 +19,10 @@ import numpy as np
 from . import entities
 from .errors import InvalidInput
 from .index import CorpusIndex
+from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type
 from .records import Answer, Citation, Hit, Sentence
 from .retrieval import Retriever
-from .terms import content_stems, fold, stem, words
+from .terms import content_stems, fold, words
 
 MAX_QUESTION_CHARS = 1000
 
@@ -41,34 +42,6 @@ SECOND_SENTENCE_MARGIN = 0.15
 MAX_EXTRA_SENTENCES = 2
 TYPE_CHECKED = 30
 
-# One country, many spellings: "American guns" are "U.S. firearms".
-_UNITED_STATES = frozenset({"u.s.", "u.s", "us", "usa", "u.s.a.", "united states", "america", "american", "americans"})
-_GEO_GENERIC = {"city", "town", "country", "nation", "region", "state", "place", "location", "area", "province", "territory"}
-_FACILITIES = {"airport", "port", "prison", "jail", "base", "facility", "building", "hospital", "school", "university", "station", "court", "embassy", "camp"}
-_PERSON_NOUNS = {
-    "person", "official", "director", "secretary", "leader", "head", "chief", "commissioner", "president",
-    "minister", "spokesperson", "spokesman", "spokeswoman", "agent", "officer", "judge", "prosecutor",
-    "attorney", "governor", "mayor", "senator", "kingpin", "founder", "author", "reporter",
-}
-_MONEY_WORDS = {"money", "currency", "cash", "funding", "fund", "funds", "cost", "costs", "revenue", "spend", "spent",
-                "invest", "invested", "investing", "worth", "value", "budget", "price", "dollar", "dollars", "paid", "pay", "earn", "profit"}
-
-
-@dataclass(frozen=True)
-class Question:
-    text: str
-    answer_type: str | None  # count, amount, quantity, percent, year, date, time, duration, person, agent, country, city, place, facility
-    focus: str | None
-    names: tuple[str, ...]
-    years: tuple[str, ...]
-    numbers: tuple[str, ...]
-    stems: tuple[str, ...]
-    wants_list: bool
-    conjunctive: bool
-    frames: tuple[str, ...] = ()  # "the piece on Venezuelan gang influence" -> "Venezuelan gang influence"
-    core: str = ""  # the question without its leading or trailing article reference
-
-
 @dataclass
 class Candidate:
     sentence: Sentence
@@ -80,163 +53,6 @@ class Candidate:
     typed: bool = True
     features: tuple[float, ...] = ()
     reasons: list[str] = field(default_factory=list)
-
-
-def analyse_question(text: str) -> Question:
-    folded = fold(text)
-    tokens = words(text)
-    answer_type, focus = _answer_type(folded, tokens)
-    years = tuple(entities.YEAR.findall(text))
-    numbers = tuple(n for n in entities.DIGITS.findall(text) if n not in years and not re.fullmatch(r"\d", n))
-    names = tuple(
-        n.text for n in entities.names(text, skip_first_word=True)
-        if not entities.YEAR.fullmatch(n.text) and not n.text.isdigit()
-    )
-    wants_list = bool(
-        re.search(r"\b(list|name the|what are|which are|who are|what were|which were|who were|what .*\binclude|which .*\binclude)\b", folded)
-        or (focus is not None and focus.endswith("s") and not focus.endswith("ss") and answer_type is None)
-    )
-    conjunctive = bool(re.search(r"\bboth\b|\band (?:is|as|also|in)\b|\banother article\b|\balso\b", folded))
-    frames = tuple(m.group(1).strip() for m in _FRAME_AFTER.finditer(text)) + tuple(m.group(1).strip() for m in _FRAME_BEFORE.finditer(text))
-    core = _FRAME_CLAUSE.sub("", text).strip(" ,") or text
-    return Question(
-        text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core
-    )
-
-
-_DOC_WORDS = r"(?:piece|article|report|story|post|item|write-up)"
-_FRAME_AFTER = re.compile(_DOC_WORDS + r" (?:on|about|covering|describing) ([^,?;]+?)(?=,|\?|;|$| single| say| says| describe| list| mention| give| report)", re.I)
-_FRAME_BEFORE = re.compile(r"\b(?:the|this|that) ((?:[\w’'.\-]+ ){1,4}?)" + _DOC_WORDS + r"\b", re.I)
-_FRAME_CLAUSE = re.compile(
-    r"^(?:according to|in|from|per) (?:the|this|that) " + _DOC_WORDS + r" (?:on|about) [^,]+,\s*"
-    r"|,?\s*(?:according to|in|per) (?:the|this|that) " + _DOC_WORDS + r" (?:on|about) [^,?]+(?=\?|$)",
-    re.I,
-)
-
-
-_AUXILIARIES = {"is", "was", "are", "were", "the", "a", "an", "does", "do", "did", "has", "have", "kind", "sort", "type", "of", "exact", "specific"}
-_TYPE_NOUNS = {
-    "date": "date", "day": "date", "month": "time", "year": "year", "budget": "amount", "cost": "amount",
-    "price": "amount", "value": "amount", "amount": "amount", "sum": "amount", "funding": "amount",
-    "revenue": "amount", "salary": "amount", "percentage": "percent", "percent": "percent", "proportion": "percent",
-    "number": "count", "total": "quantity", "duration": "duration", "period": "duration",
-}
-_CLAUSE_BREAKS = {"of", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could",
-                  "would", "should", "in", "on", "at", "for", "per", "from", "to", "by", "with", "that", "who", "which"}
-_GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total", "cases", "instances"}
-_NAMED_NOUNS = {"operative", "member", "suspect", "individual", "detainee", "victim", "smuggler", "kingpin", "man", "woman"}
-
-
-def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
-    def phrase_after(pattern: str) -> list[str]:
-        match = re.search(pattern + r"\s+(.*)", folded)
-        if not match:
-            return []
-        following = [w.removesuffix("'s") for w in words(match.group(1))]
-        while following and following[0] in _AUXILIARIES:
-            following = following[1:]
-        return following[:8]
-
-    if re.match(r"(is|are|was|were|has|have|had|does|do|did|will|can|could|should)\b.+\bor\b", folded):
-        return "comparison", None
-    if re.search(r"\bhow many\b", folded):
-        noun_phrase = []
-        for word in phrase_after(r"how many"):
-            if word in _CLAUSE_BREAKS:
-                break
-            noun_phrase.append(word)
-        return "count", (noun_phrase[-1] if noun_phrase else None)
-    if re.search(r"\bin (?:money|dollar|monetary|financial) terms\b|\bhow much (?:money|cash)\b", folded):
-        return "amount", None
-    if re.search(r"\bhow much\b", folded):
-        return ("amount" if set(tokens) & _MONEY_WORDS else "quantity"), next(iter(phrase_after(r"how much")[:1]), None)
-    if re.search(r"\bby (what|how much) percent|\bhow much percent", folded):
-        return "percent", None
-    if re.search(r"\bhow long\b|\bfor how long\b", folded):
-        return "duration", None
-    if re.search(r"^when\b|\bwhen (did|was|were|is|will|does|do|has|had)\b", folded):
-        return "time", None
-    wh_phrase = phrase_after(r"\b(?:which|what)")
-    known = _TYPE_NOUNS.keys() | _GEO_GENERIC | _FACILITIES | _PERSON_NOUNS | {"name", "country", "nation", "countries", "nations", "city", "cities"}
-    focus = next((w for w in wh_phrase[:3] if w in known), wh_phrase[0] if wh_phrase else None)
-    if focus == "name" and len(wh_phrase) > 1:  # "the name of the official" asks for a person
-        named = next((w for w in wh_phrase[1:] if w in _PERSON_NOUNS | _NAMED_NOUNS), None)
-        if named:
-            return "person", named
-    if focus in _TYPE_NOUNS:
-        kind = _TYPE_NOUNS[focus]
-        if kind == "amount" and focus in {"value", "amount", "sum"} and not set(tokens) & _MONEY_WORDS - {"value"}:
-            kind = "quantity"
-        return kind, focus
-    if re.search(r"\bwho(m|se)?\b", folded) or focus in _PERSON_NOUNS:
-        person_noun = next((w for w in tokens if w in _PERSON_NOUNS), None)
-        return ("person" if person_noun else "agent"), person_noun
-    if focus in {"country", "nation", "countries", "nations"}:
-        return "country", focus
-    if focus in {"city", "town", "cities", "towns"}:
-        return "city", focus
-    if focus in _FACILITIES:
-        return "facility", focus
-    if focus in _GEO_GENERIC:
-        return "place", focus
-    return None, focus
-
-
-def _fresh(found: list[str], question: Question) -> list[str]:
-    """Matches that are not simply repeated from the question."""
-    asked = fold(question.text)
-    return [f for f in found if fold(f).strip() not in asked]
-
-
-def holds_answer_type(question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset()) -> bool:
-    """Does the sentence contain a new span of the kind the question asks for?"""
-    kind = question.answer_type
-    text = sentence_text
-    if kind is None:
-        return True
-    if kind == "count":
-        spans = [m.group() for m in entities.COUNT.finditer(text) if not entities.YEAR.fullmatch(m.group())]
-        counted = question.focus
-        if counted and counted not in _GENERIC_COUNTED and stem(counted) not in content_stems(text):
-            return False  # "how many countries" is not answered by a count of personnel
-        return bool(_fresh(spans, question))
-    if kind == "comparison":
-        return bool(re.search(r"\b(more|less|fewer|greater|larger|smaller|higher|lower)\b|\bthan\b", fold(text)))
-    if kind == "amount":
-        return bool(_fresh([m.group() for m in entities.MONEY.finditer(text)], question))
-    if kind == "quantity":
-        return bool(_fresh([m.group() for m in entities.MONEY.finditer(text)] + [m.group() for m in entities.COUNT.finditer(text)], question))
-    if kind == "percent":
-        return bool(_fresh([m.group() for m in entities.PERCENT.finditer(text)], question))
-    if kind == "year":
-        return bool(_fresh(entities.YEAR.findall(text), question))
-    if kind == "date":
-        return bool(_fresh([m.group() for m in entities.DATE.finditer(text)], question))
-    if kind == "time":
-        spans = [m.group() for m in entities.DATE.finditer(text)] + entities.YEAR.findall(text)
-        spans += [m.group() for m in entities.MONTH.finditer(text)] + [m.group() for m in entities.RELATIVE_TIME.finditer(text)]
-        return bool(_fresh(spans, question))
-    if kind == "duration":
-        return bool(_fresh([m.group() for m in entities.DURATION.finditer(text)], question))
-    found = [n for n in entities.names(text) if _fresh([n.text], question)]
-    if kind == "person":
-        return any(entities.is_person(n, common_words) for n in found)
-    if kind == "agent":
-        return any(entities.is_person(n, common_words) or entities.is_org(n) for n in found)
-    if kind == "country":
-        return any(entities.is_country(n.text) for n in found)
-    if kind == "city":
-        # A city is named where places are named: "from San Francisco", "Location: San Francisco, California".
-        return any(
-            not entities.is_country(n.text) and not entities.is_org(n) and not entities.is_region(n)
-            and (re.search(r"(?:\b(?:in|from|to|at|near|outside|into|of)|:)\s$", text[: n.start]) or re.match(r",\s[A-Z]", text[n.end :]))
-            for n in found
-        )
-    if kind == "facility":
-        return question.focus is not None and question.focus in fold(text)
-    if kind == "place":
-        return any(not entities.is_org(n) for n in found)
-    return True
 
 
 def _similar(a: str, b: str) -> bool:
@@ -323,8 +139,8 @@ class Answerer:
     def _name_variants(self, name: str) -> list[str]:
         folded = fold(name).removesuffix("'s")
         variants = [folded]
-        if folded in _UNITED_STATES:
-            variants += sorted(_UNITED_STATES - {folded})
+        if folded in UNITED_STATES:
+            variants += sorted(UNITED_STATES - {folded})
         if name in self.acronyms:
             variants.append(fold(self.acronyms[name]))
         if folded in self.expansions:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import entities
-from .answering import Answerer, analyse_question
+from .answering import Answerer
+from .questions import analyse_question
 from .errors import InvalidInput
 from .records import BriefPoint, Briefing, Citation, KeyFigure, Organization, Sentence
 from .terms import content_stems, fold
