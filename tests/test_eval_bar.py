@@ -23,7 +23,7 @@ def test_dev_set_meets_the_bar(dev_report):
 
 
 def test_questions_written_apart_from_tuning_generalise(engine):
-    """tests/data/extra.jsonl: questions and near-misses written before looking at answers."""
+    """tests/data/extra.jsonl: our own questions and near-misses, written before the weights were tuned."""
     figures = evaluate(load_gold(DATA / "extra.jsonl"), engine.ask, raw_text).figures()
     assert figures["answer_accuracy"] >= 0.85
     assert figures["abstention_accuracy"] >= 0.85

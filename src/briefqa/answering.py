@@ -28,7 +28,7 @@ MAX_QUESTION_CHARS = 1000
 
 # Relevance is a blend of the sentence's cosine similarity and how much of the
 # question's IDF-weighted content it covers. Chosen on the dev set, checked on
-# tests/data/extra.jsonl (questions written separately, never tuned on).
+# tests/data/extra.jsonl (our own questions, written before these weights were tuned).
 DENSE_WEIGHT = 0.5
 COVERAGE_WEIGHT = 0.3
 CHUNK_WEIGHT = 0.2
