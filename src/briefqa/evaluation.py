@@ -72,24 +72,22 @@ def load_gold(path: Path) -> list[dict]:
     return items
 
 
+def _covers(text: str, span: str, start: int, end: int) -> bool:
+    """Does the passage text[start:end] overlap at least half of some occurrence of ``span``?"""
+    found = text.find(span)
+    while found >= 0:
+        if min(found + len(span), end) - max(found, start) >= len(span) / 2:
+            return True
+        found = text.find(span, found + 1)
+    return False
+
+
 def _evidence_recall(item: dict, answer: Answer, article_text: Callable[[str], str]) -> float:
     evidence = item.get("evidence") or []
     if not evidence:
         return 1.0
-    found = 0
-    for span in evidence:
-        for hit in answer.passages[:5]:
-            text = article_text(hit.chunk.source)
-            start = text.find(span)
-            while start >= 0:
-                end = start + len(span)
-                if min(end, hit.chunk.end) - max(start, hit.chunk.start) >= len(span) / 2:
-                    found += 1
-                    break
-                start = text.find(span, start + 1)
-            else:
-                continue
-            break
+    top = answer.passages[:5]
+    found = sum(any(_covers(article_text(h.chunk.source), span, h.chunk.start, h.chunk.end) for h in top) for span in evidence)
     return found / len(evidence)
 
 
