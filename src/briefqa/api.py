@@ -65,6 +65,37 @@ def require_api_key(request: Request, key: Annotated[str | None, Security(api_ke
         raise HTTPException(401, "missing or wrong X-API-Key header")
 
 
+class AccessLog:
+    """One JSON line per request: method, path, status, latency and, for /ask, the answered flag.
+
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs about a millisecond a request.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        began = time.perf_counter()
+        status = 500
+        scope.setdefault("state", {})["answered"] = None
+
+        async def noting_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            access_log.info(json.dumps({
+                "method": scope["method"], "path": scope["path"], "status": status,
+                "ms": round((time.perf_counter() - began) * 1000, 2), "answered": scope["state"].get("answered"),
+            }))
+
+
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, whether or not Content-Length is sent."""
 
@@ -121,7 +152,10 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if engine is None:
-            app.state.engine = Engine(index_dir or settings.index_dir, candidates=settings.candidates, max_answer_chars=settings.max_answer_chars)
+            app.state.engine = Engine(
+                index_dir or settings.index_dir, candidates=settings.candidates, max_answer_chars=settings.max_answer_chars,
+                onnx_threads=settings.onnx_threads,
+            )
         else:
             app.state.engine = engine
         app.state.engine.load()
@@ -142,21 +176,7 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-API-Key"])
 
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next):
-        began = time.perf_counter()
-        request.state.answered = None
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            access_log.info(json.dumps({
-                "method": request.method, "path": request.url.path, "status": status,
-                "ms": round((time.perf_counter() - began) * 1000, 2), "answered": request.state.answered,
-            }))
-
+    app.add_middleware(AccessLog)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     @app.exception_handler(BriefQAError)
