@@ -217,8 +217,7 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     def document(doc_id: str, engine: EngineDep) -> DocumentDetail:
         """One article with its sections and raw text, looked up by id in the index (never by path)."""
         article = engine.document(doc_id)
-        chunks = sum(1 for c in engine.index.chunks if c.doc_id == article.doc_id)
-        return DocumentDetail.of(article, chunks)
+        return DocumentDetail.of(article, engine.index.chunks_per_document.get(article.doc_id, 0))
 
     @protected.post("/admin/reload", response_model=HealthOut, tags=["service"])
     def reload(engine: EngineDep) -> HealthOut:

@@ -150,9 +150,7 @@ class Engine:
 
     def documents(self) -> list[DocumentSummary]:
         index = self.index
-        counts: dict[str, int] = {}
-        for chunk in index.chunks:
-            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        counts = index.chunks_per_document
         return [
             DocumentSummary(a.doc_id, a.source, a.title, len(a.text), counts.get(a.doc_id, 0), a.sha256)
             for a in sorted(index.articles.values(), key=lambda a: a.source)

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,13 @@ class CorpusIndex:
     @property
     def model(self) -> str:
         return self.manifest["model"]
+
+    @cached_property
+    def chunks_per_document(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for chunk in self.chunks:
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        return counts
 
 
 def sentence_embedding_text(sentence: Sentence, lead_in: str | None) -> str:

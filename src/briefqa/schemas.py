@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationInfo, field_validator
 
 from .answering import MAX_QUESTION_CHARS
 from .engine import MAX_TOP_K
@@ -25,38 +25,41 @@ TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K, description="How many ranked pas
 NOT_BLANK = {"pattern": r"\S", "minLength": 1}
 
 
-def _not_blank(value: str, field_name: str) -> str:
+def _not_blank(value: str, info: ValidationInfo) -> str:
     if not value.strip():
-        raise ValueError(f"{field_name} must not be blank")
+        raise ValueError(f"{info.field_name} must not be blank")
     return value
+
+
+def _text(max_length: int, description: str):
+    """A required string that must not be blank, with the rule declared in the schema too."""
+    # Field before the validator, so the length limit stays a string limit ("at most 1000 characters").
+    return Annotated[StrictStr, Field(max_length=max_length, description=description, json_schema_extra=NOT_BLANK), AfterValidator(_not_blank)]
+
+
+QuestionText = _text(MAX_QUESTION_CHARS, "A question in plain English")
+QueryText = _text(MAX_QUESTION_CHARS, "Words to search for")
+TopicText = _text(MAX_TOPIC_CHARS, "What the brief is about")
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"question": "How much illicit currency did HSI seize in 2021?", "top_k": 5}]})
 
-    question: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="A question in plain English", json_schema_extra=NOT_BLANK)]
+    question: QuestionText
     top_k: TopK = 5
 
     _top_k_whole = field_validator("top_k", mode="before")(_whole_number)
 
-    @field_validator("question")
-    @classmethod
-    def question_not_blank(cls, value: str) -> str:
-        return _not_blank(value, "question")
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"query": "human smuggling campaign", "top_k": 5}]})
 
-    query: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS, description="Words to search for", json_schema_extra=NOT_BLANK)]
+    query: QueryText
     top_k: TopK = 5
 
     _top_k_whole = field_validator("top_k", mode="before")(_whole_number)
 
-    @field_validator("query")
-    @classmethod
-    def query_not_blank(cls, value: str) -> str:
-        return _not_blank(value, "query")
 
 
 class CitationOut(BaseModel):
@@ -164,15 +167,11 @@ class ErrorOut(BaseModel):
 class BriefRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"topic": "human smuggling", "max_points": 8}]})
 
-    topic: Annotated[StrictStr, Field(max_length=MAX_TOPIC_CHARS, description="What the brief is about", json_schema_extra=NOT_BLANK)]
+    topic: TopicText
     max_points: Annotated[int, Field(ge=1, le=MAX_POINTS, description="Ceiling on points (1-20); a relevance floor decides what goes in")] = 8
 
     _max_points_whole = field_validator("max_points", mode="before")(_whole_number)
 
-    @field_validator("topic")
-    @classmethod
-    def topic_not_blank(cls, value: str) -> str:
-        return _not_blank(value, "topic")
 
 
 class PointOut(BaseModel):
