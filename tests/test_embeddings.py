@@ -55,3 +55,41 @@ def test_answering_with_a_built_index_never_imports_torch(index_dir):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+class _CountingSession:
+    """Wraps an onnxruntime session to count the runs that reach it."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.runs = inner, 0
+
+    def run(self, *args, **kwargs):
+        self.runs += 1
+        return self.inner.run(*args, **kwargs)
+
+
+def test_concurrent_queries_run_single_threaded_and_give_the_same_vectors(index_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = load_index(index_dir)
+    texts = [s.statement for s in index.sentences[:64]]
+    plain = onnx_embedder(index_dir)
+    serial = np.stack([plain.embed(t) for t in texts[:4]])
+    served = onnx_embedder(index_dir, threads=2, serving=True)
+    assert served._crowd_session is not served.session
+    served.session, served._crowd_session = _CountingSession(served.session), _CountingSession(served._crowd_session)
+    expected = np.stack([served.embed(t) for t in texts])
+    assert served._crowd_session.runs == 0  # one query at a time always gets the multi-threaded session
+    np.testing.assert_allclose(expected[:4], serial, atol=1e-5)
+
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):
+            concurrent = np.stack(list(pool.map(served.embed, texts)))
+            np.testing.assert_allclose(concurrent, expected, atol=1e-5)
+    assert served._crowd_session.runs > 0
+    assert served.session.runs + served._crowd_session.runs == 4 * len(texts)
+
+
+def test_ingest_embedder_keeps_one_session(index_dir):
+    embedder = onnx_embedder(index_dir)
+    assert embedder._crowd_session is embedder.session

@@ -56,6 +56,16 @@ def test_unicode_edge_cases_keep_offsets_exact(client, question):
         assert raw_text(passage["source"])[passage["start"] : passage["end"]] == passage["text"]
 
 
+@pytest.mark.parametrize("path", ["/ask", "/search", "/brief"])
+def test_a_lone_surrogate_is_refused_with_422_not_500(client, path):
+    # JSON may carry "\\ud800": Python decodes it to a lone surrogate, which is not text, and
+    # the 422 that says so must not itself fail to encode the input it echoes.
+    field = {"/ask": "question", "/search": "query", "/brief": "topic"}[path]
+    response = client.post(path, content='{"%s": "fentanyl \\ud800 seizures"}' % field, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "Input should be a valid string, unable to parse raw data as a unicode string"
+
+
 def test_the_api_key_guards_everything_but_health_and_docs(keyed):
     question = {"question": "How much illicit currency did HSI seize in 2021?"}
     assert keyed.post("/ask", json=question).status_code == 401

@@ -110,6 +110,9 @@ class Answerer:
         self.doc_of_source = {a.source: a for a in index.articles.values()}
         self._contexts: dict[int, str] = {}
         self._stems: dict[str, frozenset[str]] = {}
+        self._frame_stems: dict[int, frozenset[str]] = {}
+        self._context_words: dict[str, set[str]] = {}
+        self._weights: dict[tuple[str, ...], tuple[dict[str, float], float]] = {}
 
     # -- context and constraints -------------------------------------------------
 
@@ -203,7 +206,9 @@ class Answerer:
         return [w for w in self.words_by_prefix.get(word[:5], ()) if _similar(word, w)]
 
     def _met(self, required: list[str], context: str) -> set[str]:
-        context_words = set(words(context))
+        context_words = self._context_words.get(context)
+        if context_words is None:  # contexts are few and fixed per index, so this stays small
+            context_words = self._context_words[context] = set(words(context))
         met = set()
         for item in required:
             if item[:1].isdigit():
@@ -217,13 +222,25 @@ class Answerer:
 
     def coverage(self, question: Question, text: str, variants: dict[str, frozenset[str]] | None = None) -> float:
         """IDF-weighted share of the question's stems found in ``text`` (or any of a stem's variants)."""
-        stems = set(question.stems)
-        if not stems:
+        weights, total = self.weights(question.stems)
+        if not total:
             return 0.0
         have = self.stems_of(text)
-        weight = lambda t: self.idf.get(t, self.unseen_idf)  # noqa: E731
-        found = (t for t in stems if t in have or (variants and variants.get(t, frozenset()) & have))
-        return sum(weight(t) for t in found) / sum(weight(t) for t in stems)
+        if variants:
+            found = [t for t in weights if t in have or variants.get(t, frozenset()) & have]
+        else:
+            found = weights.keys() & have
+        return sum(weights[t] for t in found) / total
+
+    def weights(self, stems: tuple[str, ...]) -> tuple[dict[str, float], float]:
+        """IDF weight of each distinct stem and their total; memoised, as every candidate sentence asks."""
+        cached = self._weights.get(stems)
+        if cached is None:
+            if len(self._weights) > 10_000:
+                self._weights.clear()
+            weights = {t: self.idf.get(t, self.unseen_idf) for t in dict.fromkeys(stems)}
+            cached = self._weights[stems] = (weights, sum(weights.values()))
+        return cached
 
     def variants(self, stems: tuple[str, ...]) -> dict[str, frozenset[str]]:
         """Corpus stems that are relatives of each stem: 'mexico' -> {'mexican'}."""
@@ -235,13 +252,15 @@ class Answerer:
         "What do ICE's targeted enforcement operations often result in?" shares its topic
         with the whole section; only "result in" singles out the sentence that answers.
         """
-        frame = self.stems_of(self.frame(sentence))
+        frame = self._frame_stems.get(sentence.sentence_id)
+        if frame is None:
+            frame = self._frame_stems[sentence.sentence_id] = frozenset(content_stems(self.frame(sentence)))
         focus = [t for t in question.stems if t not in frame]
         if not focus:
             return self.coverage(question, sentence.statement)
+        weights = self.weights(question.stems)[0]
         have = self.stems_of(sentence.statement)
-        weight = lambda t: self.idf.get(t, self.unseen_idf)  # noqa: E731
-        return sum(weight(t) for t in focus if t in have) / sum(weight(t) for t in focus)
+        return sum(weights[t] for t in focus if t in have) / sum(weights[t] for t in focus)
 
     def frame(self, sentence: Sentence) -> str:
         article = self.doc_of_source[sentence.source]
@@ -361,13 +380,13 @@ class Answerer:
         best: tuple[float, list[Candidate]] | None = None
         for i, first in enumerate(pool):
             first_met = self._met(required, first.context)
-            first_stems = set(content_stems(first.sentence.statement)) - asked
+            first_stems = self.stems_of(first.sentence.statement) - asked
             for second in pool[i + 1 :]:
                 if second.sentence.block == first.sentence.block and second.sentence.source == first.sentence.source:
                     continue
                 if first_met | self._met(required, second.context) != needed:
                     continue
-                shared = first_stems & set(content_stems(second.sentence.statement))
+                shared = first_stems & self.stems_of(second.sentence.statement)
                 bonus = PAIR_SHARED_BONUS * min(1.0, max((self.idf.get(t, 0.0) for t in shared), default=0.0) / 4)
                 joint = self.coverage(question, f"{first.sentence.statement} {second.sentence.statement}")
                 score = (first.score + second.score) / 2 + bonus + PAIR_COVERAGE_WEIGHT * joint
@@ -380,7 +399,7 @@ class Answerer:
         out ("Targeted operations are a pillar... These operations often result in arrests"),
         else a runner-up almost as good."""
         # Words the corpus never uses cannot be covered by any sentence, so they do not count.
-        residual = [t for t in question.stems if t in self.idf and t not in set(content_stems(best.sentence.statement))]
+        residual = [t for t in question.stems if t in self.idf and t not in self.stems_of(best.sentence.statement)]
         neighbours = [c for c in typed if c is not best and c.sentence.block == best.sentence.block and c.sentence.source == best.sentence.source]
         extras: list[Candidate] = []
         if residual and neighbours:

@@ -69,7 +69,7 @@ class Engine:
         """The ONNX export inside the index when there is one; sentence-transformers (torch) otherwise."""
         if self._embedder is None:
             if (self.index_dir / "model.onnx").is_file():
-                self._embedder = onnx_embedder(self.index_dir, threads=self._onnx_threads)
+                self._embedder = onnx_embedder(self.index_dir, threads=self._onnx_threads, serving=True)
             else:
                 self._embedder = default_embedder()
                 self._embedder_note = "sentence-transformers (fallback: the index has no model.onnx; re-run briefqa ingest)"

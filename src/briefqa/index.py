@@ -309,10 +309,10 @@ def _remove_abandoned_builds(index_dir: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def onnx_embedder(index_dir: Path, *, threads: int = 2) -> Embedder:
+def onnx_embedder(index_dir: Path, *, threads: int = 2, serving: bool = False) -> Embedder:
     from .embeddings import OnnxEmbedder
 
-    return OnnxEmbedder(Path(index_dir) / "model.onnx", Path(index_dir) / "tokenizer.json", threads=threads)
+    return OnnxEmbedder(Path(index_dir) / "model.onnx", Path(index_dir) / "tokenizer.json", threads=threads, serving=serving)
 
 
 def _place_onnx(previous_index: Path, staging: Path) -> None:

@@ -33,25 +33,26 @@ class Retriever:
         index = self.index
         dense: dict[int, float] = {}
         scores, ids = index.faiss_index.search(query_matrix, min(pool, len(index.chunks)))
-        for score, chunk_id in zip(scores[0], ids[0]):
+        for score, chunk_id in zip(scores[0].tolist(), ids[0].tolist()):
             if chunk_id >= 0:
-                dense[int(chunk_id)] = float(score)
+                dense[chunk_id] = score
         scores, ids = index.sentence_faiss.search(query_matrix, min(pool * 2, len(index.sentences)))
-        for score, sentence_id in zip(scores[0], ids[0]):
+        for score, sentence_id in zip(scores[0].tolist(), ids[0].tolist()):
             if sentence_id >= 0:
                 chunk_id = index.sentences[sentence_id].chunk_id
-                dense[chunk_id] = max(dense.get(chunk_id, -1.0), float(score))
+                if score > dense.get(chunk_id, -1.0):
+                    dense[chunk_id] = score
         lexical = self._bm25(query, pool)
         top_lexical = max(lexical.values(), default=0.0) or 1.0
-        fused = []
-        for chunk_id in set(dense) | set(lexical):
+        fused: dict[int, tuple[float, float, float]] = {}
+        for chunk_id in dense.keys() | lexical.keys():
             d = dense.get(chunk_id)
             if d is None:  # found by BM25 only: score it exactly, it is one dot product
                 d = float(index.chunk_vectors[chunk_id] @ query_vector)
             lex = lexical.get(chunk_id, 0.0) / top_lexical
-            fused.append(Hit(index.chunks[chunk_id], DENSE_WEIGHT * max(d, 0.0) + LEXICAL_WEIGHT * lex, d, lex))
-        fused.sort(key=lambda h: (-h.score, h.chunk.chunk_id))
-        return fused[:top_k]
+            fused[chunk_id] = (DENSE_WEIGHT * max(d, 0.0) + LEXICAL_WEIGHT * lex, d, lex)
+        ranked = sorted(fused, key=lambda c: (-fused[c][0], c))[:top_k]
+        return [Hit(index.chunks[c], *fused[c]) for c in ranked]
 
     def _bm25(self, query: str, pool: int) -> dict[int, float]:
         vocab = self.index.bm25.vocab_dict
@@ -62,4 +63,4 @@ class Retriever:
         scores = self.index.bm25.get_scores(tokens)
         pool = min(pool, len(scores))
         top = np.argpartition(-scores, pool - 1)[:pool]
-        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+        return {i: score for i, score in zip(top.tolist(), scores[top].tolist()) if score > 0}
