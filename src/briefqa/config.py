@@ -16,7 +16,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("seeds")
     chunk_words: int = Field(90, ge=20, le=400, description="Target words per chunk")
     batch_size: int = Field(32, ge=1, le=1024)
-    onnx_threads: int = Field(2, ge=1, le=64, description="onnxruntime intra-op threads per query embedding")
+    onnx_threads: int = Field(2, ge=1, le=64, description="onnxruntime threads for a query embedded alone; overlapping queries use one each")
     candidates: int = Field(12, ge=1, le=200, description="Top chunks whose sentences are scored as answers")
     max_answer_chars: int = Field(400, ge=50, le=2000)
     api_key: str | None = Field(None, description="When set, every endpoint but /health and the docs needs X-API-Key")
