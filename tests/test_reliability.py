@@ -109,6 +109,28 @@ def test_hot_reload_under_continuous_requests(index_copy, tmp_path):
     assert len(statuses) > 10 and set(statuses) == {200}
 
 
+def test_a_slow_reload_does_not_hold_up_the_request_that_notices_it(index_copy, monkeypatch):
+    import briefqa.engine
+
+    engine = Engine(index_copy)
+    engine.load()
+    before = engine.index
+    real_load = briefqa.engine.load_index
+    monkeypatch.setattr(briefqa.engine, "load_index", lambda path: (time.sleep(2), real_load(path))[1])
+    manifest = index_copy / "manifest.json"
+    manifest.write_text(manifest.read_text())  # a new signature, as a finished ingest leaves
+    engine._checked -= 10  # as if the last manifest check were long ago
+    began = time.monotonic()
+    assert engine.ask(HEADLINE).answered
+    assert time.monotonic() - began < 1.5  # answered from the current index, not after the 2 s load
+    assert engine.index is before
+    deadline = time.monotonic() + 30
+    while engine.index is before and time.monotonic() < deadline:
+        time.sleep(0.1)
+        engine._checked -= 10
+    assert engine.index is not before and engine.health().status == "ok"
+
+
 def test_a_failed_reload_keeps_the_old_index_serving(index_copy):
     engine = Engine(index_copy)
     engine.load()
