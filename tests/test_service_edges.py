@@ -96,6 +96,18 @@ def test_one_json_log_line_per_request(client, caplog):
     assert all(isinstance(l["ms"], float) for l in lines)
 
 
+def test_the_access_log_records_the_413_the_client_got(client, caplog):
+    def chunks():
+        for _ in range(100):
+            yield b"x" * 1024
+
+    with caplog.at_level(logging.INFO, logger="briefqa.access"):
+        assert client.post("/ask", content=b"x" * (65 * 1024), headers={"content-type": "application/json"}).status_code == 413
+        assert client.post("/ask", content=chunks(), headers={"content-type": "application/json"}).status_code == 413
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "briefqa.access"]
+    assert [(l["path"], l["status"]) for l in lines] == [("/ask", 413), ("/ask", 413)]
+
+
 def test_admin_reload_returns_health(client):
     body = client.post("/admin/reload").json()
     assert body["status"] == "ok" and body["documents"] == 5

@@ -178,8 +178,8 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-API-Key"])
 
-    app.add_middleware(AccessLog)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AccessLog)  # outermost, so it logs the status the client gets (a 413 too)
 
     @app.exception_handler(BriefQAError)
     async def domain_error(request: Request, exc: BriefQAError) -> JSONResponse:
