@@ -61,6 +61,7 @@ def test_a_two_part_question_is_answered_from_two_articles(engine):
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
         ("How do I make guacamole at home?", "no passage is relevant enough"),
+        ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
     ],
 )
 def test_near_misses_and_off_topic_questions_abstain(engine, question, reason):
@@ -92,11 +93,55 @@ def test_month_is_not_a_year_but_answers_a_month_question(engine):
         ("What is the annual budget of the center?", "amount", "budget"),
         ("Has the campaign arrested more smugglers in Mexico or in Guatemala?", "comparison", None),
         ("What do ICE's operations often result in?", None, "ice"),
+        ("Which of ICE's two main branches enforces immigration law?", "organisation", "branches"),
+        ("Which department leads Joint Task Force Alpha?", "organisation", "department"),
+        ("By how much did arrests rise?", "quantity", "arrests"),
     ],
 )
 def test_question_analysis_finds_the_expected_answer_type(question, kind, focus):
     analysed = analyse_question(question)
     assert (analysed.answer_type, analysed.focus) == (kind, focus)
+
+
+@pytest.mark.parametrize(
+    ("question", "measured"),
+    [
+        ("How many pounds of fentanyl did HSI seize in 2021?", "fentanyl"),
+        ("How many kilograms of illicit cocaine were seized?", "cocaine"),
+        ("How many of the smugglers were arrested?", None),
+        ("How much money did DHS commit?", None),
+    ],
+)
+def test_what_a_count_is_of_is_part_of_the_question(question, measured):
+    assert analyse_question(question).measured == measured
+
+
+def test_a_count_of_one_thing_answers_only_for_that_thing(engine):
+    answer = engine.ask("How many pounds of narcotics did HSI seize in 2021?")
+    assert answer.answer == "Seizure of over 1.4 million pounds of narcotics in 2021 [1]"
+    assert_exact(answer)
+
+
+def test_by_how_much_is_answered_by_a_percentage(engine):
+    answer = engine.ask("By how much did law enforcement actions against human smuggling organizations grow compared to prior years?")
+    assert answer.answer == (
+        "This represents a 600% increase in law enforcement actions against human smuggling organization compared to previous years. [1]"
+    )
+    assert_exact(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "quote_start"),
+    [
+        ("Which agency enforces immigration laws within ICE?", "ICE operates within the Department of Homeland Security (DHS) and has two primary divisions"),
+        ("Which ICE division investigates transnational crime?", "One of ICE’s primary divisions, Homeland Security Investigations (HSI)"),
+    ],
+)
+def test_an_organisation_question_is_not_answered_by_the_organisation_it_names(engine, question, quote_start):
+    # "The U.S. Immigration and Customs Enforcement (ICE) plays a crucial role" only repeats the question's ICE.
+    answer = engine.ask(question)
+    assert answer.citations[0].quote.startswith(quote_start)
+    assert_exact(answer)
 
 
 def test_article_references_become_frames():

@@ -93,6 +93,7 @@ class Answerer:
         all_text = "\n".join(a.text for a in index.articles.values())
         self.acronyms = entities.acronyms(all_text)
         self.expansions = {fold(v): k for k, v in self.acronyms.items()}
+        self.aliases = {**self.acronyms, **{v: k for k, v in self.acronyms.items()}}
         self.common_words = frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", all_text))
         word_articles: dict[str, set[str]] = {}
         for doc_id, article in index.articles.items():
@@ -306,7 +307,9 @@ class Answerer:
         found.sort(key=lambda c: (-c.score, c.sentence.sentence_id))
         # The answer-type check is the costly part; sentences ranked below these cannot be chosen anyway.
         for rank, candidate in enumerate(found):
-            candidate.typed = rank < TYPE_CHECKED and holds_answer_type(question, candidate.sentence.statement, common_words=self.common_words)
+            candidate.typed = rank < TYPE_CHECKED and holds_answer_type(
+                question, candidate.sentence.statement, common_words=self.common_words, aliases=self.aliases
+            )
         return found
 
     # -- answering ---------------------------------------------------------------

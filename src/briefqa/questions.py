@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from . import entities
-from .terms import content_stems, fold, stem, words
+from .terms import STOPWORDS, content_stems, fold, stem, words
 
 # One country, many spellings: "American guns" are "U.S. firearms".
 UNITED_STATES = frozenset({"u.s.", "u.s", "us", "usa", "u.s.a.", "united states", "america", "american", "americans"})
@@ -22,6 +22,11 @@ _PERSON_NOUNS = {
     "minister", "spokesperson", "spokesman", "spokeswoman", "agent", "officer", "judge", "prosecutor",
     "attorney", "governor", "mayor", "senator", "kingpin", "founder", "author", "reporter",
 }
+_ORG_NOUNS = {
+    "agency", "agencies", "branch", "branches", "division", "divisions", "department", "departments", "office", "offices",
+    "unit", "units", "bureau", "bureaus", "organization", "organizations", "organisation", "organisations", "directorate",
+    "component", "components", "ministry", "institution", "institutions",
+}
 _MONEY_WORDS = {"money", "currency", "cash", "funding", "fund", "funds", "cost", "costs", "revenue", "spend", "spent",
                 "invest", "invested", "investing", "worth", "value", "budget", "price", "dollar", "dollars", "paid", "pay", "earn", "profit"}
 
@@ -29,7 +34,7 @@ _MONEY_WORDS = {"money", "currency", "cash", "funding", "fund", "funds", "cost",
 @dataclass(frozen=True)
 class Question:
     text: str
-    answer_type: str | None  # count, amount, quantity, percent, year, date, time, duration, person, agent, country, city, place, facility
+    answer_type: str | None  # count, amount, quantity, percent, year, date, time, duration, person, agent, organisation, country, city, place, facility
     focus: str | None
     names: tuple[str, ...]
     years: tuple[str, ...]
@@ -39,6 +44,7 @@ class Question:
     conjunctive: bool
     frames: tuple[str, ...] = ()  # "the piece on Venezuelan gang influence" -> "Venezuelan gang influence"
     core: str = ""  # the question without its leading or trailing article reference
+    measured: str | None = None  # "how many pounds of fentanyl" -> "fentanyl": what the count is of
 
 
 def analyse_question(text: str) -> Question:
@@ -58,8 +64,12 @@ def analyse_question(text: str) -> Question:
     conjunctive = bool(re.search(r"\bboth\b|\band (?:is|as|also|in)\b|\banother article\b|\balso\b", folded))
     frames = tuple(m.group(1).strip() for m in _FRAME_AFTER.finditer(text)) + tuple(m.group(1).strip() for m in _FRAME_BEFORE.finditer(text))
     core = _FRAME_CLAUSE.sub("", text).strip(" ,") or text
+    measured = None
+    if answer_type in ("count", "amount", "quantity"):
+        of = re.search(r"\bhow (?:many|much) [\w'-]+ of (?:the |these |those |illicit |illegal )?([\w'-]+)", folded)
+        measured = of.group(1) if of and of.group(1) not in STOPWORDS else None
     return Question(
-        text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core
+        text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core, measured
     )
 
 
@@ -138,6 +148,10 @@ def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None
         return "facility", focus
     if focus in _GEO_GENERIC:
         return "place", focus
+    # "Which of ICE's two main branches ...": the noun may come after a name and a number.
+    body = next((w for w in wh_phrase[:4] if w in _ORG_NOUNS), None)
+    if body:
+        return "organisation", body
     return None, focus
 
 
@@ -147,12 +161,20 @@ def _fresh(found: list[str], question: Question) -> list[str]:
     return [f for f in found if fold(f).strip() not in asked]
 
 
-def holds_answer_type(question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset()) -> bool:
-    """Does the sentence contain a new span of the kind the question asks for?"""
+def holds_answer_type(
+    question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), aliases: dict[str, str] | None = None,
+) -> bool:
+    """Does the sentence contain a new span of the kind the question asks for?
+
+    ``aliases`` pairs acronyms with their expansions both ways, so "U.S. Immigration and
+    Customs Enforcement" is not new to a question about "ICE".
+    """
     kind = question.answer_type
     text = sentence_text
     if kind is None:
         return True
+    if question.measured and stem(question.measured) not in content_stems(text):
+        return False  # "how many pounds of fentanyl" is not answered by pounds of narcotics
     if kind == "count":
         spans = [m.group() for m in entities.COUNT.finditer(text) if not entities.YEAR.fullmatch(m.group())]
         counted = question.focus
@@ -163,8 +185,9 @@ def holds_answer_type(question: Question, sentence_text: str, *, common_words: f
         return bool(re.search(r"\b(more|less|fewer|greater|larger|smaller|higher|lower)\b|\bthan\b", fold(text)))
     if kind == "amount":
         return bool(_fresh([m.group() for m in entities.MONEY.finditer(text)], question))
-    if kind == "quantity":
-        return bool(_fresh([m.group() for m in entities.MONEY.finditer(text)] + [m.group() for m in entities.COUNT.finditer(text)], question))
+    if kind == "quantity":  # "by how much did it rise": an amount, a count or a percentage
+        spans = [m.group() for pattern in (entities.MONEY, entities.COUNT, entities.PERCENT) for m in pattern.finditer(text)]
+        return bool(_fresh(spans, question))
     if kind == "percent":
         return bool(_fresh([m.group() for m in entities.PERCENT.finditer(text)], question))
     if kind == "year":
@@ -182,6 +205,15 @@ def holds_answer_type(question: Question, sentence_text: str, *, common_words: f
         return any(entities.is_person(n, common_words) for n in found)
     if kind == "agent":
         return any(entities.is_person(n, common_words) or entities.is_org(n) for n in found)
+    if kind == "organisation":
+        asked = fold(question.text)
+        spelled = [fold(full) for short, full in (aliases or {}).items() if re.search(rf"\b{re.escape(short)}\b", question.text)]
+
+        def new(name: str) -> bool:
+            name = fold(name).removeprefix("the ")
+            return name not in asked and not any(name in full or full in name for full in spelled)
+
+        return any(entities.is_org(n) and new(n.text) for n in found)
     if kind == "country":
         return any(entities.is_country(n.text) for n in found)
     if kind == "city":
