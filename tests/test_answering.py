@@ -154,3 +154,25 @@ def test_article_references_become_frames():
 def test_invalid_questions_are_refused(engine, bad):
     with pytest.raises(InvalidInput):
         engine.ask(bad)
+
+
+def test_a_possessive_ends_a_name():
+    question = analyse_question("Which cartel links ICE's San Francisco deportation case to HSI's El Chapo extradition?")
+    assert question.names == ("ICE", "San Francisco", "HSI", "El Chapo")
+
+
+def test_a_list_too_long_to_quote_whole_gives_its_lead_in_and_first_items(engine):
+    answer = engine.ask("What are the five core pillars of the DHS campaign against human smuggling networks?")
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[:2] == [
+        "The campaign has five core pillars:",
+        "Operation Expanded Impact:\u00a0An enhanced investigative effort led by U.S. Immigration and Customs Enforcement’s (ICE) Homeland Security Investigations (HSI).",
+    ]
+    assert_exact(answer)
+
+
+def test_an_item_of_a_long_list_is_quoted_on_its_own(engine):
+    answer = engine.ask("With which experts does HSI plan to expand collaboration to combat trafficking of synthetic opioids like fentanyl?")
+    assert [c.quote for c in answer.citations] == [
+        "Expanding collaboration with public health experts to combat trafficking of synthetic opioids like fentanyl"
+    ]

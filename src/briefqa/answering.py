@@ -421,30 +421,47 @@ class Answerer:
     def _expand_lists(self, question: Question, chosen: list[Candidate]) -> list[Sentence]:
         """A lead-in brings its items; a list question that hits one item gets the whole list."""
         units: list[Sentence] = []
+        whole = 0
         for candidate in chosen:
             sentence = candidate.sentence
             members = self.by_group.get((sentence.source, sentence.group), []) if sentence.group is not None else []
             is_list = members and sentence.kind in ("lead_in", "item") and any(m.kind == "lead_in" for m in members)
             if is_list and (sentence.kind == "lead_in" or question.wants_list):
-                group = [m for m in members if m.kind in ("lead_in", "item")]
-                if sum(len(m.text) + 6 for m in group) <= self.max_answer_chars:
+                # The lead-in and as many items as fit, in order: a list too long to quote whole
+                # still answers with its first items rather than with the bare lead-in.
+                group, size = [], 0
+                for member in (m for m in members if m.kind in ("lead_in", "item")):
+                    size += len(member.text) + 6
+                    if size > self.max_answer_chars:
+                        break
+                    group.append(member)
+                whole_list = len(group) == sum(m.kind in ("lead_in", "item") for m in members)
+                # An item of a list too long to quote whole is quoted on its own.
+                if len(group) > 1 and sentence in group and (whole_list or sentence.kind == "lead_in"):
                     units += [m for m in group if m not in units]
+                    if candidate is chosen[0]:
+                        whole = len(units)  # the best answer is this list: nothing may displace it
                     continue
             if sentence not in units:
                 units.append(sentence)
+        if whole:  # runners-up only in the room the list leaves
+            kept = units[:whole]
+            for unit in units[whole:]:
+                if _size(kept + [unit]) <= self.max_answer_chars:
+                    kept.append(unit)
+            return kept
         return self._fit(question, units)
 
     def _fit(self, question: Question, units: list[Sentence]) -> list[Sentence]:
         """Keep the subset of units that fits the length limit and covers the most of the question."""
-        size = lambda group: sum(len(u.text) + 5 for u in group)  # noqa: E731
-        if size(units) <= self.max_answer_chars or len(units) > 6:
-            while len(units) > 1 and size(units) > self.max_answer_chars:
+        if _size(units) <= self.max_answer_chars or len(units) > 6:
+            while len(units) > 1 and _size(units) > self.max_answer_chars:
                 units = units[:-1]
             return units
         best, best_value = units[:1], -1.0
         for mask in range(1, 1 << len(units)):
             group = [u for i, u in enumerate(units) if mask >> i & 1]
-            if size(group) > self.max_answer_chars:
+            if _size(group) > self.max_answer_chars:
                 continue
             value = self.coverage(question, " ".join(u.statement for u in group)) + (0.01 if mask & 1 else 0.0)
             if value > best_value:
@@ -462,6 +479,11 @@ class Answerer:
             body = units[0].text[: self.max_answer_chars - 8].rsplit(" ", 1)[0]
             text = f"{body}… [1]"
         return text, tuple(citations)
+
+
+def _size(units: list[Sentence]) -> int:
+    """Characters the units take in an answer, with their "[n] " markers."""
+    return sum(len(u.text) + 5 for u in units)
 
 
 def _confidence(score: float) -> float:

@@ -113,8 +113,8 @@ def names(text: str, *, skip_first_word: bool = False) -> tuple[Name, ...]:
         while j + 1 < len(tokens):
             current, nxt = tokens[j].group(), tokens[j + 1].group()
             gap = text[tokens[j].end() : tokens[j + 1].start()]
-            if gap not in (" ", "") or nxt in "()" or current.endswith(("”", '"', ",")):
-                break
+            if gap not in (" ", "") or nxt in "()" or current.endswith(("”", '"', ",", "’s", "'s")):
+                break  # a possessive ends a name: "ICE's San Francisco case" holds two
             if current.endswith(".") and not _INITIALISM.search(current):
                 break  # "Mexico. This" ends one phrase; "U.S. Coast Guard" does not
             if _capitalised(nxt):
