@@ -42,6 +42,18 @@ def test_harder_paraphrases_written_without_seeing_the_system(engine):
     assert figures["citation_exactness"] == 1.0
 
 
+def test_a_second_independent_set_of_every_kind(engine):
+    """tests/data/mixed.jsonl: 40 questions in the dev set's mix, written from the articles alone.
+
+    First run: accuracy 0.607, abstention 0.917; a list too long to quote whole and
+    possessives inside names were then fixed in general form. A regression guard.
+    """
+    figures = evaluate(load_gold(DATA / "mixed.jsonl"), engine.ask, raw_text).figures()
+    assert figures["answer_accuracy"] >= 0.64
+    assert figures["abstention_accuracy"] >= 0.9
+    assert figures["citation_exactness"] == 1.0
+
+
 def test_every_kind_of_dev_question_is_mostly_handled(dev_report):
     by_kind: dict[str, list[bool]] = {}
     for r in dev_report.results:
