@@ -93,3 +93,13 @@ def test_concurrent_queries_run_single_threaded_and_give_the_same_vectors(index_
 def test_ingest_embedder_keeps_one_session(index_dir):
     embedder = onnx_embedder(index_dir)
     assert embedder._crowd_session is embedder.session
+
+
+def test_the_server_keeps_a_single_threaded_session_and_the_cli_does_not(index_dir):
+    with TestClient(create_app(index_dir=index_dir)) as client:
+        assert client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2021?"}).json()["answered"]
+        served = client.app.state.engine.embedder
+        assert served._crowd_session is not served.session
+    library = Engine(index_dir)
+    assert library.ask("How much illicit currency did HSI seize in 2021?").answered
+    assert library.embedder._crowd_session is library.embedder.session

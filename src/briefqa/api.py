@@ -156,7 +156,7 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
         if engine is None:
             app.state.engine = Engine(
                 index_dir or settings.index_dir, candidates=settings.candidates, max_answer_chars=settings.max_answer_chars,
-                onnx_threads=settings.onnx_threads,
+                onnx_threads=settings.onnx_threads, concurrent=True,
             )
         else:
             app.state.engine = engine

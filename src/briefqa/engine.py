@@ -47,7 +47,7 @@ class Health:
 class Engine:
     def __init__(
         self, index_dir: Path, *, embedder: Embedder | None = None, candidates: int = 12, max_answer_chars: int = 400,
-        auto_reload: bool = True, onnx_threads: int = 2,
+        auto_reload: bool = True, onnx_threads: int = 2, concurrent: bool = False,
     ) -> None:
         self.index_dir = Path(index_dir)
         self._embedder = embedder
@@ -55,6 +55,7 @@ class Engine:
         self._max_answer_chars = max_answer_chars
         self.auto_reload = auto_reload
         self._onnx_threads = onnx_threads
+        self._concurrent = concurrent  # a server: queries overlap, so a single-threaded session is kept too
         self._reload_lock = threading.Lock()
         self._loaded: tuple[CorpusIndex, Answerer] | None = None
         self._error: Exception | None = None
@@ -69,7 +70,7 @@ class Engine:
         """The ONNX export inside the index when there is one; sentence-transformers (torch) otherwise."""
         if self._embedder is None:
             if (self.index_dir / "model.onnx").is_file():
-                self._embedder = onnx_embedder(self.index_dir, threads=self._onnx_threads, serving=True)
+                self._embedder = onnx_embedder(self.index_dir, threads=self._onnx_threads, serving=self._concurrent)
             else:
                 self._embedder = default_embedder()
                 self._embedder_note = "sentence-transformers (fallback: the index has no model.onnx; re-run briefqa ingest)"
