@@ -350,6 +350,8 @@ def write_markdown(results: dict, target: Path) -> None:
         "validation, JSON, the hop to a worker thread, the client and the loopback).",
         f"- Throughput with 8 clients is bounded by CPU: {l['server_cpu_ms_per_request']} ms of server CPU per request on 2 cores, "
         f"most of it the embedding ({l['onnx_embed_one_thread_p50_ms']} ms p50 on one thread, same run); the rest is Python answering and HTTP.",
+        f"- Ingest embeds the same texts with the same ONNX model and batch size as the raw-encoder baseline; the ratio "
+        f"({i['ingest_vs_raw']:.2f}×) compares two timings of a few seconds each and moves with the machine's load.",
         "- int8 dynamic quantisation (onnxruntime `quantize_dynamic`) was tried during development and rejected: dev-question",
         "  embeddings fell to cosine 0.958 against fp32, below the 0.999 parity bar that `tests/test_embeddings.py` enforces.",
         "",

@@ -419,9 +419,9 @@ class Answerer:
         return extras
 
     def _expand_lists(self, question: Question, chosen: list[Candidate]) -> list[Sentence]:
-        """A lead-in brings its items; a list question that hits one item gets the whole list."""
+        """A lead-in brings its items (as many as fit); a list question that hits one item gets the whole list if it fits."""
         units: list[Sentence] = []
-        whole = 0
+        protected = 0
         for candidate in chosen:
             sentence = candidate.sentence
             members = self.by_group.get((sentence.source, sentence.group), []) if sentence.group is not None else []
@@ -440,13 +440,13 @@ class Answerer:
                 if len(group) > 1 and sentence in group and (whole_list or sentence.kind == "lead_in"):
                     units += [m for m in group if m not in units]
                     if candidate is chosen[0]:
-                        whole = len(units)  # the best answer is this list: nothing may displace it
+                        protected = len(units)  # the best answer is this list: nothing may displace it
                     continue
             if sentence not in units:
                 units.append(sentence)
-        if whole:  # runners-up only in the room the list leaves
-            kept = units[:whole]
-            for unit in units[whole:]:
+        if protected:  # runners-up only in the room the list leaves
+            kept = units[:protected]
+            for unit in units[protected:]:
                 if _size(kept + [unit]) <= self.max_answer_chars:
                     kept.append(unit)
             return kept
