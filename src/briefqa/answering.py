@@ -93,7 +93,7 @@ class Answerer:
         all_text = "\n".join(a.text for a in index.articles.values())
         self.acronyms = entities.acronyms(all_text)
         self.expansions = {fold(v): k for k, v in self.acronyms.items()}
-        self.aliases = {**self.acronyms, **{v: k for k, v in self.acronyms.items()}}
+        self.aliases = {**self.acronyms, **{v: k for k, v in self.acronyms.items()}}  # both directions
         self.common_words = frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", all_text))
         word_articles: dict[str, set[str]] = {}
         for doc_id, article in index.articles.items():
@@ -206,6 +206,10 @@ class Answerer:
         """Corpus words sharing a long stem with ``word``: 'venezuelan' -> ['venezuela', ...]."""
         return [w for w in self.words_by_prefix.get(word[:5], ()) if _similar(word, w)]
 
+    def other_spellings(self, question: Question) -> tuple[str, ...]:
+        """The question's acronyms spelled out and its spelled-out names as acronyms, folded."""
+        return tuple(fold(other) for name, other in self.aliases.items() if re.search(rf"\b{re.escape(name)}\b", question.text))
+
     def _met(self, required: list[str], context: str) -> set[str]:
         context_words = self._context_words.get(context)
         if context_words is None:  # contexts are few and fixed per index, so this stays small
@@ -306,9 +310,10 @@ class Answerer:
             found.append(candidate)
         found.sort(key=lambda c: (-c.score, c.sentence.sentence_id))
         # The answer-type check is the costly part; sentences ranked below these cannot be chosen anyway.
+        also_named = self.other_spellings(question) if question.answer_type == "organisation" else ()
         for rank, candidate in enumerate(found):
             candidate.typed = rank < TYPE_CHECKED and holds_answer_type(
-                question, candidate.sentence.statement, common_words=self.common_words, aliases=self.aliases
+                question, candidate.sentence.statement, common_words=self.common_words, also_named=also_named
             )
         return found
 

@@ -162,12 +162,12 @@ def _fresh(found: list[str], question: Question) -> list[str]:
 
 
 def holds_answer_type(
-    question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), aliases: dict[str, str] | None = None,
+    question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), also_named: tuple[str, ...] = (),
 ) -> bool:
     """Does the sentence contain a new span of the kind the question asks for?
 
-    ``aliases`` pairs acronyms with their expansions both ways, so "U.S. Immigration and
-    Customs Enforcement" is not new to a question about "ICE".
+    ``also_named`` holds the other spellings (folded) of names the question uses, so
+    "U.S. Immigration and Customs Enforcement" is not new to a question about "ICE".
     """
     kind = question.answer_type
     text = sentence_text
@@ -207,11 +207,10 @@ def holds_answer_type(
         return any(entities.is_person(n, common_words) or entities.is_org(n) for n in found)
     if kind == "organisation":
         asked = fold(question.text)
-        spelled = [fold(full) for short, full in (aliases or {}).items() if re.search(rf"\b{re.escape(short)}\b", question.text)]
 
         def new(name: str) -> bool:
             name = fold(name).removeprefix("the ")
-            return name not in asked and not any(name in full or full in name for full in spelled)
+            return name not in asked and not any(name in other or other in name for other in also_named)
 
         return any(entities.is_org(n) and new(n.text) for n in found)
     if kind == "country":
