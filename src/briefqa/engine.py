@@ -15,9 +15,10 @@ from .answering import Answerer, validate_question
 from .briefing import Briefer, validate_topic
 from .embeddings import Embedder, default_embedder
 from .errors import DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
-from .index import MANIFEST, CorpusIndex, load_index, onnx_embedder
+from .index import MANIFEST, VERIFIER_DIR, CorpusIndex, load_index, onnx_embedder
 from .records import Answer, Article, Briefing, Hit
 from .retrieval import Retriever
+from .verifier import TreeVerifier
 
 MAX_TOP_K = 50
 RELOAD_CHECK_SECONDS = 1.0
@@ -97,7 +98,8 @@ class Engine:
         try:
             index = load_index(self.index_dir)
             retriever = Retriever(index, self.embedder)
-            answerer = Answerer(index, retriever, candidates=self._candidates, max_answer_chars=self._max_answer_chars)
+            verifier = TreeVerifier(self.index_dir / VERIFIER_DIR)
+            answerer = Answerer(index, retriever, verifier, candidates=self._candidates, max_answer_chars=self._max_answer_chars)
         except (IndexNotFound, IndexCorrupt) as exc:
             self._error, self._seen = exc, signature
             return False

@@ -10,6 +10,7 @@ An index is a directory of plain files:
     sentences.faiss  FAISS inner-product index over sentences.npy
     bm25/            bm25s index over the chunks' search text
     model.onnx       the embedding model exported to ONNX, with tokenizer.json beside it
+    verifier/        the trained answer verifier (verifier.txt trees, verifier.json card)
 
 FAISS row positions are the chunk ids: chunks are numbered densely in build order,
 so no id map is needed and a loaded index reproduces itself exactly.
@@ -37,6 +38,7 @@ from .embeddings import DIMENSION, MODEL_NAME, Embedder, default_embedder, expor
 from .errors import CorpusError, IndexCorrupt, IndexNotFound
 from .records import Article, Block, Chunk, Section, Sentence
 from .terms import content_stems
+from .verifier import META_FILE, MODEL_FILE, bundled_model_dir, read_card
 
 MANIFEST = "manifest.json"
 # Exact search takes ~19 ms a query at 100k vectors here (docs/benchmarks.md); HNSW takes
@@ -45,7 +47,8 @@ ANN_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 160
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the answer verifier travels inside the index
+VERIFIER_DIR = "verifier"
 
 
 @dataclass
@@ -148,6 +151,8 @@ def is_stale(corpus_dir: Path, index_dir: Path, *, embedder_name: str, chunk_wor
         return True
     if manifest.get("model") != embedder_name or manifest.get("chunk_words") != chunk_words:
         return True
+    if manifest.get("verifier") != _verifier_checksums(bundled_model_dir()):
+        return True  # a retrained verifier reaches the index on the next `make index`
     current = {p.name: _file_sha256(p) for p in list_article_files(corpus_dir)}
     recorded = {a["source"]: a["file_sha256"] for a in manifest.get("articles", [])}
     recorded.update({s["source"]: s["file_sha256"] for s in manifest.get("skipped", [])})
@@ -216,6 +221,7 @@ def build_index(
     progress: bool = True,
     with_onnx: bool = True,
     max_article_bytes: int = 2 * 1024 * 1024,
+    verifier_dir: Path | None = None,
     warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> IngestReport:
     """Read ``corpus_dir``, embed what changed, and atomically replace ``index_dir``.
@@ -238,6 +244,8 @@ def build_index(
     try:
         if with_onnx:
             _place_onnx(index_dir, staging)
+        verifier_source = Path(verifier_dir) if verifier_dir else bundled_model_dir()
+        _place_verifier(verifier_source, staging / VERIFIER_DIR)
         previous = _reusable_vectors(index_dir, embedder_name=embedder.name if embedder else MODEL_NAME, chunk_words=chunk_words)
         articles, chunks, sentences = [], [], []
         for article, _ in parsed:
@@ -285,6 +293,7 @@ def build_index(
             "dimension": dimension,
             "chunk_words": chunk_words,
             "onnx": "model.onnx" if with_onnx else None,
+            "verifier": _verifier_checksums(verifier_source),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "articles": [
                 {"source": a.source, "doc_id": a.doc_id, "sha256": a.sha256, "file_sha256": h, "chars": len(a.text)}
@@ -299,6 +308,23 @@ def build_index(
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _verifier_checksums(model_dir: Path) -> dict[str, str] | None:
+    files = [Path(model_dir) / MODEL_FILE, Path(model_dir) / META_FILE]
+    if not all(f.is_file() for f in files):
+        return None
+    return {f.name: _file_sha256(f) for f in files}
+
+
+def _place_verifier(source: Path, target: Path) -> None:
+    """Copy the trained verifier into the index, so an index answers the same wherever it goes."""
+    if _verifier_checksums(source) is None:
+        raise CorpusError(f"no trained verifier in {source} (needs {MODEL_FILE} and {META_FILE}); run `make train`")
+    read_card(source)  # refuse a model trained on other features before anything is written
+    target.mkdir()
+    for name in (MODEL_FILE, META_FILE):
+        shutil.copyfile(source / name, target / name)
 
 
 def _remove_abandoned_builds(index_dir: Path) -> None:
@@ -430,6 +456,8 @@ def load_index(index_dir: Path, *, verify: bool = True) -> CorpusIndex:
                 raise IndexCorrupt(f"index file {name} is missing; rebuild with `briefqa ingest`")
             if _file_sha256(path) != expected:
                 raise IndexCorrupt(f"index file {name} fails its checksum; rebuild with `briefqa ingest`")
+    if manifest.get("verifier") is None or not (index_dir / VERIFIER_DIR / MODEL_FILE).is_file():
+        raise IndexCorrupt(f"index at {index_dir} has no answer verifier; rebuild with `briefqa ingest`")
     try:
         store = json.loads((index_dir / "store.json").read_text(encoding="utf-8"))
         chunk_vectors = np.load(index_dir / "chunks.npy")

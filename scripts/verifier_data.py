@@ -1,0 +1,80 @@
+"""Labelled verifier rows from a corpus and a gold file, built with the library's own candidates.
+
+Shared by scripts/train_verifier.py and the experiments behind docs/verifier.md, so that
+training and serving see the same candidate sentences and the same features.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from briefqa.engine import Engine
+from briefqa.evaluation import normalise
+from briefqa.features import candidate_features
+from briefqa.verifier import POOL_SIZE
+
+
+@dataclass
+class Rows:
+    features: np.ndarray  # (n, len(FEATURES))
+    labels: np.ndarray  # (n,) 1 where the sentence answers its question
+    question: np.ndarray  # (n,) row -> question number
+    doc: np.ndarray  # (n,) row -> the question's article, for splits by article
+    answerable: np.ndarray  # per question
+    question_docs: list[str]
+
+
+def _answers(item: dict) -> list[str]:
+    return [normalise(a) for a in item.get("answers") or [item.get("answer", "")] if a]
+
+
+def _evidence_blocks(engine: Engine, item: dict) -> set[tuple[str, int]]:
+    """(source, block) pairs holding the item's evidence sentences."""
+    found = set()
+    docs = item["doc"] if isinstance(item.get("doc"), list) else [item.get("doc")]
+    for article in engine.index.articles.values():
+        if article.source not in docs:
+            continue
+        for span in item.get("evidence") or []:
+            at = article.text.find(span)
+            if at < 0:
+                continue
+            for number, block in enumerate(article.blocks):
+                if block.start <= at < block.end or at <= block.start < at + len(span):
+                    found.add((article.source, number))
+    return found
+
+
+def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") -> Rows:
+    engine = Engine(index_dir, auto_reload=False)
+    answerer = engine._ready()[1]
+    features, labels, question_ids, docs, answerable, question_docs = [], [], [], [], [], []
+    for number, item in enumerate(tqdm(items, desc=desc, unit="q")):
+        pool = answerer.pool(item["question"])
+        candidates = pool.candidates[:POOL_SIZE]
+        doc = item["doc"][0] if isinstance(item.get("doc"), list) else item.get("doc") or "offtopic"
+        question_docs.append(doc)
+        answerable.append(bool(item["answerable"]))
+        if not candidates:
+            continue
+        rows = candidate_features(answerer, pool.question, candidates, pool.required)
+        blocks = _evidence_blocks(engine, item) if item["answerable"] else set()
+        answers = _answers(item)
+        for candidate in candidates:
+            sentence = candidate.sentence
+            in_evidence = (sentence.source, sentence.block) in blocks
+            holds = any(a in normalise(sentence.text) for a in answers)
+            labels.append(int(bool(item["answerable"]) and in_evidence and holds))
+        features.append(rows)
+        question_ids += [number] * len(candidates)
+        docs += [doc] * len(candidates)
+    return Rows(np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs)
+
+
+def load_items(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,126 @@
+"""What the verifier sees of a (question, candidate sentence) pair: one row of numbers.
+
+Training (scripts/train_verifier.py) and serving both build rows here, from the same
+candidates, so the model is scored on exactly what it was trained on. Every feature is
+general: relevance signals from retrieval, how much of the question the sentence and its
+paragraph account for (weighted by rarity), whether the names, years and figures the
+question insists on are there, and whether the sentence holds the kind of thing asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .terms import fold, words
+
+if TYPE_CHECKING:
+    from .answering import Answerer, Candidate
+    from .questions import Question
+
+ANSWER_TYPES = (
+    None, "count", "amount", "quantity", "percent", "year", "date", "time", "duration", "person", "agent",
+    "organisation", "country", "city", "place", "facility", "comparison",
+)
+WH_WORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
+KINDS = ("sentence", "item", "row", "lead_in")
+_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|n't)\b|n't\b")
+
+FEATURES = (
+    "dense", "dense_gap", "dense_rank",
+    "focus_coverage", "sentence_coverage", "context_coverage", "paragraph_coverage",
+    "chunk_score", "chunk_dense", "chunk_lexical", "chunk_rank",
+    "heuristic", "heuristic_gap", "heuristic_rank",
+    "missing_idf_sentence", "missing_idf_context", "missing_share_sentence", "bigram_share",
+    "required", "required_met_context", "required_met_sentence", "names_missing_sentence",
+    "typed", "answer_type", "wh_word", "kind", "sentence_words", "question_words",
+    "negation_mismatch", "new_capitals", "new_numbers", "best_dense", "second_dense_gap",
+    "qualifier_missing", "sentence_new_share", "capitals_share_sentence", "capitals_share_paragraph", "plain_share",
+)
+# Small words that SQuAD-style near-misses turn on ("the least", "before", "not"): stopwords to
+# retrieval, but a question that insists on one is not answered by a sentence without it.
+QUALIFIERS = frozenset("""most least first last before after not never no only more less fewer largest smallest
+highest lowest earliest latest same different without except other both all each every nor between""".split())
+CATEGORICAL = ("answer_type", "wh_word", "kind")
+
+
+def _wh_word(folded_question: str) -> int:
+    tokens = words(folded_question)
+    for position, word in enumerate(tokens[:12]):
+        if word in WH_WORDS:
+            return WH_WORDS.index(word) + 1
+    return 0
+
+
+def _bigrams(stems: tuple[str, ...] | list[str]) -> set[tuple[str, str]]:
+    return set(zip(stems, stems[1:]))
+
+
+def candidate_features(answerer: Answerer, question: Question, candidates: list[Candidate], required: list[str]) -> np.ndarray:
+    """One row per candidate, columns as in FEATURES; candidates arrive ranked by the heuristic score."""
+    rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
+    if not candidates:
+        return rows
+    weights, total = answerer.weights(question.stems)
+    total = total or 1.0
+    question_bigrams = _bigrams(question.stems)
+    asked = fold(question.text)
+    question_negated = bool(_NEGATION.search(asked))
+    question_capitals = {w for w in question.text.split()[1:] if w[:1].isupper()}  # the first word is capitalised anyway
+    capital_words = set(words(" ".join(question_capitals))) - QUALIFIERS
+    qualifiers = QUALIFIERS & set(words(asked))
+    question_stem_set = set(question.stems)
+    dense = np.array([c.dense for c in candidates], dtype=np.float32)
+    dense_order = np.argsort(-dense, kind="stable")
+    dense_rank = np.empty(len(candidates), dtype=np.float32)
+    dense_rank[dense_order] = np.arange(len(candidates))
+    sorted_dense = dense[dense_order]
+    best_dense = float(sorted_dense[0])
+    second_gap = float(sorted_dense[0] - sorted_dense[1]) if len(candidates) > 1 else 1.0
+    chunk_rank: dict[int, int] = {}
+    for c in candidates:
+        chunk_rank.setdefault(c.hit.chunk.chunk_id, len(chunk_rank))
+    best_heuristic = candidates[0].score
+    wh = _wh_word(asked)
+    answer_type = ANSWER_TYPES.index(question.answer_type) if question.answer_type in ANSWER_TYPES else 0
+    names_required = [r for r in required if not r[:1].isdigit()]
+    for i, c in enumerate(candidates):
+        sentence = c.sentence
+        have = answerer.stems_of(sentence.statement)
+        context_have = answerer.stems_of(c.context)
+        paragraph = answerer.paragraph(sentence)
+        missing_sentence = [weights[t] for t in weights if t not in have]
+        missing_context = [weights[t] for t in weights if t not in context_have]
+        sentence_stems = answerer.stem_list(sentence.statement)
+        met_context = answerer._met(required, c.context) if required else set()
+        folded_sentence = fold(sentence.statement)
+        met_sentence = answerer._met(required, folded_sentence) if required else set()
+        names_missing = sum(1 for n in names_required if n not in met_sentence)
+        sentence_words = sentence.statement.split()
+        new_capitals = sum(1 for w in sentence_words[1:] if w[:1].isupper() and w not in question_capitals)
+        new_numbers = sum(1 for n in re.findall(r"\d[\d,.]*", sentence.statement) if n not in asked)
+        context_words = set(words(c.context))
+        sentence_word_set = set(words(folded_sentence))
+        paragraph_words = set(words(paragraph))
+        new_share = sum(1 for t in sentence_stems if t not in question_stem_set) / max(1, len(sentence_stems))
+        rows[i] = (
+            c.dense, best_dense - c.dense, dense_rank[i],
+            c.features[0], c.features[1], c.features[2], answerer.coverage(question, paragraph),
+            c.hit.score, c.hit.dense, c.hit.lexical, chunk_rank[c.hit.chunk.chunk_id],
+            c.score, best_heuristic - c.score, i,
+            max(missing_sentence, default=0.0), max(missing_context, default=0.0), sum(missing_sentence) / total,
+            len(question_bigrams & _bigrams(sentence_stems)) / len(question_bigrams) if question_bigrams else 0.0,
+            len(required), len(met_context) / len(required) if required else 1.0,
+            len(met_sentence) / len(required) if required else 1.0, names_missing,
+            float(c.typed), answer_type, wh, KINDS.index(sentence.kind) if sentence.kind in KINDS else 0,
+            len(sentence_words), len(question.stems),
+            float(question_negated != bool(_NEGATION.search(folded_sentence))), new_capitals, new_numbers,
+            best_dense, second_gap,
+            sum(1 for w in qualifiers if w not in context_words), new_share,
+            len(capital_words & sentence_word_set) / len(capital_words) if capital_words else 1.0,
+            len(capital_words & paragraph_words) / len(capital_words) if capital_words else 1.0,
+            len(question_stem_set & have) / len(question_stem_set) if question_stem_set else 0.0,
+        )
+    return rows

@@ -1,0 +1,96 @@
+"""The answer verifier: the probability that a candidate sentence answers the question.
+
+A stage like the embedder: a contract with one batch method, ``score(rows)``, and one
+implementation, gradient-boosted trees over the rows that ``features.py`` builds, stored as
+LightGBM's plain-text model. Beside it, ``verifier.json`` records the feature names the
+trees were trained on, the calibration map that turns the best candidate's raw score into
+the probability that the answer is right, and the answer threshold chosen on held-out
+articles (see models/verifier/README.md). Ingest copies both files into the index, whose
+manifest checksums them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorrupt
+from .features import FEATURES
+
+POOL_SIZE = 24  # candidates scored per question: the heuristic pre-ranking holds the answer inside this pool
+MODEL_FILE = "verifier.txt"
+META_FILE = "verifier.json"
+# The committed model lives in the repository's models/verifier/ (the package is installed
+# editable by `make install`); BRIEFQA_VERIFIER_DIR points elsewhere.
+REPOSITORY_MODEL = Path(__file__).resolve().parents[2] / "models" / "verifier"
+
+
+@dataclass(frozen=True)
+class VerifierCard:
+    threshold: float  # answer when the calibrated confidence reaches this
+    calibration_x: tuple[float, ...]  # raw best-candidate score ...
+    calibration_y: tuple[float, ...]  # ... -> probability that the answer is right
+    features: tuple[str, ...]
+    version: str
+
+
+class Verifier(ABC):
+    card: VerifierCard
+
+    @abstractmethod
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Raw probability, per row of features, that the candidate sentence answers the question."""
+
+    def confidence(self, raw: float) -> float:
+        """The calibrated probability that an answer whose best candidate scored ``raw`` is right."""
+        return float(np.interp(raw, self.card.calibration_x, self.card.calibration_y))
+
+
+class TreeVerifier(Verifier):
+    """LightGBM trees; the booster loads on first use, once, even under concurrent requests."""
+
+    def __init__(self, model_dir: Path) -> None:
+        self.model_dir = Path(model_dir)
+        self.card = read_card(self.model_dir)
+        self._booster = None
+        self._lock = threading.Lock()
+
+    @property
+    def booster(self):
+        if self._booster is None:
+            with self._lock:
+                if self._booster is None:
+                    import lightgbm
+
+                    self._booster = lightgbm.Booster(model_file=str(self.model_dir / MODEL_FILE))
+        return self._booster
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[1] != len(FEATURES):
+            raise ValueError(f"verifier rows must have shape (n, {len(FEATURES)}), got {rows.shape}")
+        if not len(rows):
+            return np.zeros(0)
+        # One thread: a few dozen rows cost microseconds, and the server runs queries side by side.
+        return self.booster.predict(rows, num_threads=1)
+
+
+def read_card(model_dir: Path) -> VerifierCard:
+    try:
+        meta = json.loads((Path(model_dir) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"verifier metadata in {model_dir} is unreadable ({exc}); re-run briefqa ingest") from None
+    if tuple(meta.get("features", ())) != FEATURES:
+        raise IndexCorrupt(f"the verifier in {model_dir} was trained on other features than this briefqa builds; re-run briefqa ingest")
+    calibration = meta["calibration"]
+    return VerifierCard(float(meta["threshold"]), tuple(calibration["x"]), tuple(calibration["y"]), FEATURES, meta.get("version", ""))
+
+
+def bundled_model_dir() -> Path:
+    """The trained verifier committed with the code: models/verifier/ in the repository."""
+    return REPOSITORY_MODEL
