@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install index serve test eval bench clean
+.PHONY: install index serve test eval eval-squad train bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,15 @@ test: install
 
 eval: index
 	$(BIN)/briefqa eval tests/data/dev.jsonl --index $(INDEX_DIR)
+
+# The held-out SQuAD 2.0 articles (tests/data/squad), ingested into a temporary index.
+eval-squad: install
+	$(BIN)/briefqa eval tests/data/squad/heldout.jsonl --corpus tests/data/squad/corpus
+
+# Rebuilds models/verifier/ from ../shared (SQuAD 2.0 + our news questions), seed fixed; about 5 minutes.
+# Never run by serve or test: the trained model is committed.
+train: install
+	$(BIN)/python scripts/train_verifier.py
 
 clean:
 	rm -rf $(VENV) $(INDEX_DIR) .pytest_cache

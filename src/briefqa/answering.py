@@ -125,6 +125,7 @@ class Answerer:
         self._contexts: dict[int, str] = {}
         self._stems: dict[str, frozenset[str]] = {}
         self._stem_lists: dict[str, list[str]] = {}
+        self.feature_cache: dict[int, object] = {}  # sentence id -> features.SentenceFacts
         self._frame_stems: dict[int, frozenset[str]] = {}
         self._context_words: dict[str, set[str]] = {}
         self._weights: dict[tuple[str, ...], tuple[dict[str, float], float]] = {}

@@ -181,18 +181,37 @@ def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
 @click.argument("gold", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print figures and per-question results as JSON.")
 @click.option("--verbose", "-v", is_flag=True, help="List every question that was answered wrongly.")
+@click.option(
+    "--corpus", "corpus_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
+    help="Ingest this folder into a temporary index and score against it instead of --index.",
+)
 @_index_option
-def evaluate_command(gold: Path, as_json: bool, verbose: bool, index_dir: Path | None) -> None:
+def evaluate_command(gold: Path, as_json: bool, verbose: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
     """Score answers against a labelled JSONL file.
 
     Example: briefqa eval tests/data/dev.jsonl
+    Example: briefqa eval ../shared/squad/questions.jsonl --corpus ../shared/squad/corpus
     """
-    from tqdm import tqdm
+    import tempfile
 
-    from .evaluation import evaluate, load_gold
+    from .evaluation import load_gold
 
     items = load_gold(gold)
-    engine = _engine(index_dir)
+    if corpus_dir is None:
+        _score(items, _engine(index_dir), as_json, verbose)
+        return
+    from .index import build_index
+
+    with tempfile.TemporaryDirectory(prefix="briefqa-eval-") as work:
+        build_index(corpus_dir, Path(work) / "index", progress=not as_json, chunk_words=get_settings().chunk_words)
+        _score(items, _engine(Path(work) / "index"), as_json, verbose)
+
+
+def _score(items: list[dict], engine, as_json: bool, verbose: bool) -> None:
+    from tqdm import tqdm
+
+    from .evaluation import evaluate
+
     texts = {a.source: a.text for a in engine.index.articles.values()}
     with tqdm(total=len(items), desc="evaluating", unit="q", file=sys.stderr, disable=as_json) as bar:
         report = evaluate(items, engine.ask, texts.__getitem__, progress=bar.update)

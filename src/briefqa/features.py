@@ -10,6 +10,7 @@ question insists on are there, and whether the sentence holds the kind of thing 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,6 +55,39 @@ def _wh_word(folded_question: str) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class SentenceFacts:
+    """What the features need of a sentence, computed once per index (sentences are fixed)."""
+
+    folded: str
+    stems: tuple[str, ...]
+    bigrams: frozenset[tuple[str, str]]
+    words: frozenset[str]
+    context_words: frozenset[str]
+    paragraph_words: frozenset[str]
+    paragraph: str
+    negated: bool
+    numbers: tuple[str, ...]
+    capitalised: tuple[str, ...]
+    length: int
+
+
+def sentence_facts(answerer: Answerer, candidate: Candidate) -> SentenceFacts:
+    sentence = candidate.sentence
+    cached = answerer.feature_cache.get(sentence.sentence_id)
+    if cached is None:
+        folded = fold(sentence.statement)
+        stems = tuple(answerer.stem_list(sentence.statement))
+        paragraph = answerer.paragraph(sentence)
+        tokens = sentence.statement.split()
+        cached = answerer.feature_cache[sentence.sentence_id] = SentenceFacts(
+            folded, stems, frozenset(_bigrams(stems)), frozenset(words(folded)), frozenset(words(candidate.context)),
+            frozenset(words(paragraph)), paragraph, bool(_NEGATION.search(folded)),
+            tuple(re.findall(r"\d[\d,.]*", sentence.statement)), tuple(w for w in tokens[1:] if w[:1].isupper()), len(tokens),
+        )
+    return cached
+
+
 def _bigrams(stems: tuple[str, ...] | list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:]))
 
@@ -87,40 +121,33 @@ def candidate_features(answerer: Answerer, question: Question, candidates: list[
     answer_type = ANSWER_TYPES.index(question.answer_type) if question.answer_type in ANSWER_TYPES else 0
     names_required = [r for r in required if not r[:1].isdigit()]
     for i, c in enumerate(candidates):
-        sentence = c.sentence
-        have = answerer.stems_of(sentence.statement)
+        facts = sentence_facts(answerer, c)
+        have = answerer.stems_of(c.sentence.statement)
         context_have = answerer.stems_of(c.context)
-        paragraph = answerer.paragraph(sentence)
         missing_sentence = [weights[t] for t in weights if t not in have]
         missing_context = [weights[t] for t in weights if t not in context_have]
-        sentence_stems = answerer.stem_list(sentence.statement)
         met_context = answerer._met(required, c.context) if required else set()
-        folded_sentence = fold(sentence.statement)
-        met_sentence = answerer._met(required, folded_sentence) if required else set()
+        met_sentence = answerer._met(required, facts.folded) if required else set()
         names_missing = sum(1 for n in names_required if n not in met_sentence)
-        sentence_words = sentence.statement.split()
-        new_capitals = sum(1 for w in sentence_words[1:] if w[:1].isupper() and w not in question_capitals)
-        new_numbers = sum(1 for n in re.findall(r"\d[\d,.]*", sentence.statement) if n not in asked)
-        context_words = set(words(c.context))
-        sentence_word_set = set(words(folded_sentence))
-        paragraph_words = set(words(paragraph))
-        new_share = sum(1 for t in sentence_stems if t not in question_stem_set) / max(1, len(sentence_stems))
+        new_capitals = sum(1 for w in facts.capitalised if w not in question_capitals)
+        new_numbers = sum(1 for n in facts.numbers if n not in asked)
+        new_share = sum(1 for t in facts.stems if t not in question_stem_set) / max(1, len(facts.stems))
         rows[i] = (
             c.dense, best_dense - c.dense, dense_rank[i],
-            c.features[0], c.features[1], c.features[2], answerer.coverage(question, paragraph),
+            c.features[0], c.features[1], c.features[2], answerer.coverage(question, facts.paragraph),
             c.hit.score, c.hit.dense, c.hit.lexical, chunk_rank[c.hit.chunk.chunk_id],
             c.score, best_heuristic - c.score, i,
             max(missing_sentence, default=0.0), max(missing_context, default=0.0), sum(missing_sentence) / total,
-            len(question_bigrams & _bigrams(sentence_stems)) / len(question_bigrams) if question_bigrams else 0.0,
+            len(question_bigrams & facts.bigrams) / len(question_bigrams) if question_bigrams else 0.0,
             len(required), len(met_context) / len(required) if required else 1.0,
             len(met_sentence) / len(required) if required else 1.0, names_missing,
-            float(c.typed), answer_type, wh, KINDS.index(sentence.kind) if sentence.kind in KINDS else 0,
-            len(sentence_words), len(question.stems),
-            float(question_negated != bool(_NEGATION.search(folded_sentence))), new_capitals, new_numbers,
+            float(c.typed), answer_type, wh, KINDS.index(c.sentence.kind) if c.sentence.kind in KINDS else 0,
+            facts.length, len(question.stems),
+            float(question_negated != facts.negated), new_capitals, new_numbers,
             best_dense, second_gap,
-            sum(1 for w in qualifiers if w not in context_words), new_share,
-            len(capital_words & sentence_word_set) / len(capital_words) if capital_words else 1.0,
-            len(capital_words & paragraph_words) / len(capital_words) if capital_words else 1.0,
+            sum(1 for w in qualifiers if w not in facts.context_words), new_share,
+            len(capital_words & facts.words) / len(capital_words) if capital_words else 1.0,
+            len(capital_words & facts.paragraph_words) / len(capital_words) if capital_words else 1.0,
             len(question_stem_set & have) / len(question_stem_set) if question_stem_set else 0.0,
         )
     return rows
