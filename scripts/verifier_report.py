@@ -83,8 +83,8 @@ def write_report(out: Path, docs: Path, work: Path, meta: dict, rows, out_of_fol
         figures[label] = evaluate(items, engine.ask, texts.__getitem__).figures()
         # Calibration is judged on the best eligible candidate of every question, answered or not:
         # its confidence is the model's claim that it answers, right or wrong.
-        rows = build_rows(engine.index_dir, items, desc=f"reliability {label}")
-        best, right = question_outcomes(verifier.score(rows.features), rows)
+        set_rows = build_rows(engine.index_dir, items, desc=f"reliability {label}")
+        best, right = question_outcomes(verifier.score(set_rows.features), set_rows)
         pairs += list(zip(np.interp(best, meta["calibration"]["x"], meta["calibration"]["y"]).tolist(), right.tolist()))
     ece, bins = _reliability(pairs)
 
