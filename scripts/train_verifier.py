@@ -56,17 +56,47 @@ def _ingest(corpus: Path, target: Path, model_dir: Path) -> Path:
     return target
 
 
-def eligible(rows: Rows) -> np.ndarray:
-    """The answerer's vetoes, read off the features: the right kind of answer, every constraint met."""
+# A type check that refuses more true answer sentences than this is a feature, not a veto.
+# 1.0 keeps every check as a veto. Measured on the held-out sets: 0.2 (which frees count,
+# person, agent, organisation, country, city and date, whose checks miss many SQuAD answers)
+# gives SQuAD answers/abstention 0.499/0.636 but news abstention 0.853 (dev) and 0.833 (mixed);
+# 1.0 gives 0.437/0.695 on SQuAD and 1.00/0.917 on news. Honesty on news decides.
+VETO_MAX_MISS = 1.0
+VETO_MIN_SEEN = 5
+
+
+def veto_types(rows: Rows, max_miss: float = VETO_MAX_MISS) -> list[str | None]:
+    """Answer types whose check may refuse outright: those the training data does not show refusing
+    more than VETO_MAX_MISS of the true answer sentences (with at least VETO_MIN_SEEN seen)."""
+    from briefqa.features import ANSWER_TYPES
+
+    kinds = rows.features[:, FEATURES.index("answer_type")].astype(int)
     typed = rows.features[:, FEATURES.index("typed")] > 0
-    return typed & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
+    kept = []
+    for number, kind in enumerate(ANSWER_TYPES):
+        if kind is None:
+            continue
+        true_sentences = (kinds == number) & (rows.labels == 1)
+        if true_sentences.sum() < VETO_MIN_SEEN or (~typed[true_sentences]).mean() <= max_miss:
+            kept.append(kind)
+    return kept
 
 
-def question_outcomes(scores: np.ndarray, rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
+    """The answerer's vetoes, read off the features: the right kind of answer where that is a veto, every constraint met."""
+    from briefqa.features import ANSWER_TYPES
+
+    kinds = rows.features[:, FEATURES.index("answer_type")].astype(int)
+    checked = np.isin(kinds, [ANSWER_TYPES.index(k) for k in vetoed])
+    typed = rows.features[:, FEATURES.index("typed")] > 0
+    return (typed | ~checked) & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
+
+
+def question_outcomes(scores: np.ndarray, rows: Rows, vetoed: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Per question: the best eligible candidate's score (0 when none), and whether it answers the question."""
     best = np.full(len(rows.question_docs), -np.inf)
     right = np.zeros(len(rows.question_docs), dtype=bool)
-    allowed = eligible(rows)
+    allowed = eligible(rows, vetoed)
     for q, score, label, ok in zip(rows.question.tolist(), scores.tolist(), rows.labels.tolist(), allowed.tolist()):
         if ok and score > best[q]:
             best[q], right[q] = score, bool(label)
@@ -110,6 +140,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "verifier")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument("--news-weight", type=float, default=NEWS_WEIGHT)
+    parser.add_argument("--veto-max-miss", type=float, default=VETO_MAX_MISS, help="1 keeps every type check as a veto.")
     args = parser.parse_args()
     began = time.perf_counter()
     from sklearn.isotonic import IsotonicRegression
@@ -149,7 +180,9 @@ def main() -> None:
             model = train(rows, weights, rows.doc != group)
             held = rows.doc == group
             out_of_fold[held] = model.predict(rows.features[held])
-        best, right = question_outcomes(out_of_fold, rows)
+        vetoed = veto_types(rows, args.veto_max_miss)
+        print(f"answer types vetoed by their type check: {vetoed}", file=sys.stderr)
+        best, right = question_outcomes(out_of_fold, rows, vetoed)
         calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
         grid = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
         calibrated = calibration.predict(best)
@@ -162,6 +195,7 @@ def main() -> None:
             "version": time.strftime("%Y-%m-%d"),
             "features": list(FEATURES),
             "threshold": round(threshold, 4),
+            "veto_types": vetoed,
             "calibration": {"x": grid.tolist(), "y": np.round(calibration.predict(grid), 4).tolist()},
             "params": PARAMS, "rounds": ROUNDS, "news_weight": args.news_weight,
             "train": {"squad_articles": [d for d in groups if not d.startswith("news:")], "news": list(NEWS_TRAIN)},
@@ -175,26 +209,23 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _choose_threshold(confidence: np.ndarray, right: np.ndarray, rows: Rows) -> float:
-    """The confidence that maximises the mean of answer and abstention accuracy, SQuAD and news weighted alike.
+ABSTENTION_TARGET = 0.60  # the issue's bar for refusing SQuAD 2.0's adversarial unanswerable questions
 
-    Both kinds of mistake count the same per question set; a wrong answer costs an
-    answerable question's credit and an unanswerable one's at once, so the optimum leans
-    towards abstaining, as the product's promise asks.
+
+def _choose_threshold(confidence: np.ndarray, right: np.ndarray, rows: Rows) -> float:
+    """The lowest confidence at which out-of-fold abstention on the SQuAD articles meets the target.
+
+    Honesty first: every threshold below it refuses too few unanswerable questions; among
+    those that meet it, the lowest answers the most. The news groups hold only 20
+    unanswerable questions, too few to set a threshold on (one question moves abstention by
+    five points); on news the vetoes and tests/test_eval_bar.py guard abstention.
     """
-    news = np.char.startswith(np.array(rows.question_docs, dtype=str), "news:")
-    answerable = rows.answerable
-    best_value, best_threshold = -1.0, 0.5
+    squad = ~np.char.startswith(np.array(rows.question_docs, dtype=str), "news:")
+    refusable = squad & ~rows.answerable
     for t in np.linspace(0.05, 0.95, 181):
-        value = 0.0
-        for part in (news, ~news):
-            answered = confidence[part] >= t
-            accuracy = (answered & right[part])[answerable[part]].mean()
-            abstention = (~answered)[~answerable[part]].mean()
-            value += (accuracy + abstention) / 4
-        if value > best_value:
-            best_value, best_threshold = value, float(t)
-    return best_threshold
+        if (confidence[refusable] < t).mean() >= ABSTENTION_TARGET:
+            return float(t)
+    return 0.95
 
 
 def _bootstrap_model(out: Path, work: Path) -> Path:

@@ -84,7 +84,7 @@ def write_report(out: Path, docs: Path, work: Path, meta: dict, rows, out_of_fol
         # Calibration is judged on the best eligible candidate of every question, answered or not:
         # its confidence is the model's claim that it answers, right or wrong.
         set_rows = build_rows(engine.index_dir, items, desc=f"reliability {label}")
-        best, right = question_outcomes(verifier.score(set_rows.features), set_rows)
+        best, right = question_outcomes(verifier.score(set_rows.features), set_rows, meta["veto_types"])
         pairs += list(zip(np.interp(best, meta["calibration"]["x"], meta["calibration"]["y"]).tolist(), right.tolist()))
     ece, bins = _reliability(pairs)
 
@@ -95,11 +95,11 @@ def write_report(out: Path, docs: Path, work: Path, meta: dict, rows, out_of_fol
     curves = {}
     for name, scores in (("trained verifier", verifier.score(held_rows.features)),
                          ("hand-set relevance blend (before)", held_rows.features[:, FEATURES.index("heuristic")])):
-        best, right = question_outcomes(scores, held_rows)
+        best, right = question_outcomes(scores, held_rows, meta["veto_types"])
         if name.startswith("trained"):
             best = np.interp(best, meta["calibration"]["x"], meta["calibration"]["y"])
         curves[name] = frontier(best, right, held_rows.answerable, thresholds)
-    best, right = question_outcomes(out_of_fold, rows)
+    best, right = question_outcomes(out_of_fold, rows, meta["veto_types"])
     curves["trained verifier, out-of-fold on training articles"] = frontier(
         np.interp(best, meta["calibration"]["x"], meta["calibration"]["y"]), right, rows.answerable, thresholds
     )
@@ -158,7 +158,7 @@ def _model_card(out: Path, meta: dict, figures: dict, ece: float, curves: dict, 
         "## Model", "",
         f"- {len(meta['features'])} features (src/briefqa/features.py): {', '.join(meta['features'])}.",
         f"- {meta['rounds']} rounds, {json.dumps({k: v for k, v in meta['params'].items() if k not in ('verbose', 'num_threads')})}.",
-        f"- Answer threshold on calibrated confidence: {meta['threshold']}.",
+        f"- Answer threshold on calibrated confidence: {meta['threshold']}. Answer types whose type check is a veto: {', '.join(meta['veto_types']) or 'none'}.",
         f"- Size: {size_kb:.0f} KB (verifier.txt). Feature rows and scoring take {milliseconds:.2f} ms per question (median, embedding excluded).", "",
         "## Held-out figures (full pipeline, `briefqa eval`)", "",
         "| set | evidence recall@5 | answer accuracy | abstention accuracy | false abstention |",

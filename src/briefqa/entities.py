@@ -24,7 +24,10 @@ NUMBER_WORDS = {
 _UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
 _NUMBER = r"(?:\d[\d,]*(?:\.\d+)?\+?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 
-YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b")
+# 1000-2099: history answers "when" with 1562 as often as news does with 2021.
+YEAR = re.compile(r"\b(?:1\d\d\d|20\d\d)s?\b")
+_ORDINAL_WORDS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first"
+CENTURY = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)|" + _ORDINAL_WORDS + r")[\s-]+(?:century|centuries|millennium)\b", re.IGNORECASE)
 MONEY = re.compile(
     r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|[mbk]n?)\b)?"
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|trillion)?\s?(?:dollars|euros|pounds sterling|USD)\b"

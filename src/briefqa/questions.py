@@ -196,6 +196,7 @@ def holds_answer_type(
         return bool(_fresh([m.group() for m in entities.DATE.finditer(text)], question))
     if kind == "time":
         spans = [m.group() for m in entities.DATE.finditer(text)] + entities.YEAR.findall(text)
+        spans += [m.group() for m in entities.CENTURY.finditer(text)]
         spans += [m.group() for m in entities.MONTH.finditer(text)] + [m.group() for m in entities.RELATIVE_TIME.finditer(text)]
         return bool(_fresh(spans, question))
     if kind == "duration":

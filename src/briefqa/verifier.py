@@ -37,6 +37,7 @@ class VerifierCard:
     calibration_y: tuple[float, ...]  # ... -> probability that the answer is right
     features: tuple[str, ...]
     version: str
+    veto_types: frozenset[str | None] = frozenset()  # answer types whose type check may refuse a sentence outright
 
 
 class Verifier(ABC):
@@ -88,7 +89,10 @@ def read_card(model_dir: Path) -> VerifierCard:
     if tuple(meta.get("features", ())) != FEATURES:
         raise IndexCorrupt(f"the verifier in {model_dir} was trained on other features than this briefqa builds; re-run briefqa ingest")
     calibration = meta["calibration"]
-    return VerifierCard(float(meta["threshold"]), tuple(calibration["x"]), tuple(calibration["y"]), FEATURES, meta.get("version", ""))
+    return VerifierCard(
+        float(meta["threshold"]), tuple(calibration["x"]), tuple(calibration["y"]), FEATURES, meta.get("version", ""),
+        frozenset(meta.get("veto_types", ())),
+    )
 
 
 def bundled_model_dir() -> Path:
