@@ -45,6 +45,26 @@ def test_the_index_carries_the_verifier_and_its_checksums(index_dir):
     assert set(manifest["verifier"]) == {MODEL_FILE, "verifier.json"}
 
 
+def test_health_names_the_verifier_and_its_threshold(engine):
+    card = engine._ready()[1].verifier.card
+    assert engine.health().verifier == f"LightGBM trees, trained {card.version}, answers at confidence >= {card.threshold}"
+
+
+def test_a_different_verifier_makes_the_index_stale(index_dir, tmp_path):
+    from briefqa.embeddings import MODEL_NAME
+    from briefqa.index import is_stale
+
+    from .conftest import SEEDS
+
+    assert not is_stale(SEEDS, index_dir, embedder_name=MODEL_NAME, chunk_words=90)
+    other = tmp_path / "verifier"
+    shutil.copytree(bundled_model_dir(), other)
+    meta = json.loads((other / "verifier.json").read_text())
+    meta["threshold"] = 0.9
+    (other / "verifier.json").write_text(json.dumps(meta))
+    assert is_stale(SEEDS, index_dir, embedder_name=MODEL_NAME, chunk_words=90, verifier_dir=other)
+
+
 def test_a_damaged_verifier_fails_the_checksum_at_load(index_dir, tmp_path):
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)

@@ -140,12 +140,14 @@ def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quie
     settings = get_settings()
     corpus_dir = corpus_dir or settings.corpus_dir
     index_dir = index_dir or settings.index_dir
-    if if_stale and not is_stale(corpus_dir, index_dir, embedder_name=MODEL_NAME, chunk_words=settings.chunk_words):
+    if if_stale and not is_stale(
+        corpus_dir, index_dir, embedder_name=MODEL_NAME, chunk_words=settings.chunk_words, verifier_dir=settings.verifier_dir,
+    ):
         click.echo(f"index at {index_dir} is up to date with {corpus_dir}")
         return
     report = build_index(
         corpus_dir, index_dir, chunk_words=settings.chunk_words, batch_size=settings.batch_size,
-        max_article_bytes=settings.max_article_bytes,
+        max_article_bytes=settings.max_article_bytes, verifier_dir=settings.verifier_dir,
         progress=not quiet, warn=lambda line: click.echo(line, err=True),
     )
     click.echo(f"indexed {corpus_dir} into {index_dir}: {report.summary()}")
@@ -203,7 +205,8 @@ def evaluate_command(gold: Path, as_json: bool, verbose: bool, corpus_dir: Path 
     from .index import build_index
 
     with tempfile.TemporaryDirectory(prefix="briefqa-eval-") as work:
-        build_index(corpus_dir, Path(work) / "index", progress=not as_json, chunk_words=get_settings().chunk_words)
+        settings = get_settings()
+        build_index(corpus_dir, Path(work) / "index", progress=not as_json, chunk_words=settings.chunk_words, verifier_dir=settings.verifier_dir)
         _score(items, _engine(Path(work) / "index"), as_json, verbose)
 
 

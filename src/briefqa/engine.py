@@ -43,6 +43,7 @@ class Health:
     built_at: str | None
     embedder: str | None
     reason: str | None = None
+    verifier: str | None = None
 
 
 class Engine:
@@ -191,7 +192,15 @@ class Engine:
             manifest.get("built_at"),
             self._embedder_note or getattr(self._embedder, "backend", None),
             reason,
+            self._verifier_note(),
         )
+
+    def _verifier_note(self) -> str | None:
+        loaded = self._loaded
+        if loaded is None:
+            return None
+        verifier = loaded[1].verifier
+        return f"{verifier.kind}, trained {verifier.card.version or 'unknown'}, answers at confidence >= {verifier.card.threshold}"
 
 
 def _check_top_k(top_k: int) -> None:

@@ -145,13 +145,13 @@ def read_manifest(index_dir: Path) -> dict | None:
         return None
 
 
-def is_stale(corpus_dir: Path, index_dir: Path, *, embedder_name: str, chunk_words: int) -> bool:
+def is_stale(corpus_dir: Path, index_dir: Path, *, embedder_name: str, chunk_words: int, verifier_dir: Path | None = None) -> bool:
     manifest = read_manifest(index_dir)
     if manifest is None or manifest.get("format") != FORMAT_VERSION:
         return True
     if manifest.get("model") != embedder_name or manifest.get("chunk_words") != chunk_words:
         return True
-    if manifest.get("verifier") != _verifier_checksums(bundled_model_dir()):
+    if manifest.get("verifier") != _verifier_checksums(Path(verifier_dir) if verifier_dir else bundled_model_dir()):
         return True  # a retrained verifier reaches the index on the next `make index`
     current = {p.name: _file_sha256(p) for p in list_article_files(corpus_dir)}
     recorded = {a["source"]: a["file_sha256"] for a in manifest.get("articles", [])}

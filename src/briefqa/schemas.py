@@ -157,6 +157,7 @@ class HealthOut(BaseModel):
     model: str | None
     built_at: str | None
     embedder: str | None = Field(None, description="Query embedding backend in use")
+    verifier: str | None = Field(None, description="Answer verifier in use: its version and answer threshold")
     reason: str | None = Field(None, description="Why the status is not ok, and how to fix it")
 
 

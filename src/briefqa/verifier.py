@@ -42,6 +42,7 @@ class VerifierCard:
 
 class Verifier(ABC):
     card: VerifierCard
+    kind = "verifier"  # shown by /health
 
     @abstractmethod
     def score(self, rows: np.ndarray) -> np.ndarray:
@@ -54,6 +55,8 @@ class Verifier(ABC):
 
 class TreeVerifier(Verifier):
     """LightGBM trees; the booster loads on first use, once, even under concurrent requests."""
+
+    kind = "LightGBM trees"
 
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = Path(model_dir)
