@@ -78,3 +78,44 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
 
 def load_items(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def swapped_questions(items: list[dict], article_texts: dict[str, str], *, seed: int) -> list[dict]:
+    """Hard unanswerable questions made from answerable ones, as SQuAD 2.0's writers make them.
+
+    One name or year of the question is swapped for another of the same article that its
+    evidence paragraph never mentions, so the evidence sentence becomes a near miss.
+    """
+    import random
+    import re
+
+    from briefqa import entities
+
+    rng = random.Random(seed)
+    made = []
+    for item in items:
+        text = article_texts.get(item["doc"])
+        if not item["answerable"] or text is None:
+            continue
+        evidence = item["evidence"][0]
+        at = text.find(evidence)
+        paragraph = text[text.rfind("\n\n", 0, max(at, 0)) + 1 : text.find("\n\n", at + len(evidence))] if at >= 0 else evidence
+        question = item["question"]
+        years = entities.YEAR.findall(question)
+        names = [n.text for n in entities.names(question, skip_first_word=True) if not n.text.isdigit()]
+        if years:
+            old = rng.choice(years)
+            pool = sorted({y for y in entities.YEAR.findall(text) if y not in paragraph})
+        elif names:
+            old = rng.choice(names)
+            pool = sorted({n.text for n in entities.names(text) if n.text not in paragraph and len(n.text) > 3})
+        else:
+            continue
+        if not pool:
+            continue
+        new = rng.choice(pool)
+        made.append({
+            "id": f"{item['id']}-swap", "question": re.sub(re.escape(old), new, question, count=1), "answerable": False,
+            "doc": item["doc"], "evidence": [], "answer": "", "kind": "swap",
+        })
+    return made
