@@ -59,6 +59,23 @@ def test_drug_trafficking_draws_on_at_least_three_articles(engine):
 
 
 @pytest.mark.parametrize(
+    ("topic", "article", "section_article", "section"),
+    [
+        # 004 is titled by the cartel; 002 is about drug trafficking at large but has a section on it.
+        ("Sinaloa Cartel", "004_434760b6812f335f.txt", "002_47b46ce98c28fd65.txt", "Sinaloa Cartel"),
+        ("future directions", "001_8cb83d41340bd58a.txt", "000_5ab1ac1bfa827a42.txt", "Future Directions"),
+    ],
+)
+def test_a_brief_draws_on_an_article_with_a_section_on_the_topic(engine, topic, article, section_article, section):
+    brief = engine.brief(topic)
+    assert brief.covered
+    cited = {(c.source, c.section) for c in brief.citations}
+    assert article in {source for source, _ in cited}
+    assert (section_article, section) in cited
+    assert_exact(brief)
+
+
+@pytest.mark.parametrize(
     ("topic", "source"),
     [
         ("Tren de Aragua", "001_8cb83d41340bd58a.txt"),

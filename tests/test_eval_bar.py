@@ -13,7 +13,8 @@ def dev_report(engine):
 
 
 def test_dev_set_meets_the_bar(dev_report):
-    """With the trained verifier: recall 0.988, answers 0.756, abstention 1.00, false abstention 0.122.
+    """With the trained verifier and two-part questions judged part by part: recall 0.988,
+    answers 0.805, abstention 1.00, false abstention 0.073.
 
     The hand-tuned rules scored 0.854 / 1.0 here, but they were tuned on this very set; on
     the news questions they never saw (mixed, paraphrase) the verifier answers more.
@@ -21,9 +22,9 @@ def test_dev_set_meets_the_bar(dev_report):
     figures = dev_report.figures()
     assert figures["questions"] == 75
     assert figures["evidence_recall@5"] >= 0.97
-    assert figures["answer_accuracy"] >= 0.74
+    assert figures["answer_accuracy"] >= 0.80
     assert figures["abstention_accuracy"] >= 0.97
-    assert figures["false_abstention"] <= 0.15
+    assert figures["false_abstention"] <= 0.10
     assert figures["citation_exactness"] == 1.0
 
 
@@ -64,9 +65,9 @@ def test_every_kind_of_dev_question_is_mostly_handled(dev_report):
     for r in dev_report.results:
         ok = r.correct if r.answerable else not r.answered
         by_kind.setdefault(r.kind, []).append(ok)
-    # Under the verifier two-document questions fell to 1 of 3 (each half of the answer alone looks
-    # unlikely to it) and paraphrases to 7 of 15 (it abstains where the rules, tuned on these very
-    # questions, answered). Noted in the verifier's closing note; these floors are today's figures.
-    floors = {"multi": 1 / 3, "paraphrase": 7 / 15}
+    # Two-document questions are answered part by part (3 of 3). Paraphrases fell to 7 of 15 under
+    # the verifier (it abstains where the rules, tuned on these very questions, answered); that
+    # floor is today's figure.
+    floors = {"multi": 1.0, "paraphrase": 7 / 15}
     for kind, outcomes in by_kind.items():
         assert sum(outcomes) / len(outcomes) >= floors.get(kind, 0.5), kind

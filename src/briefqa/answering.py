@@ -7,7 +7,8 @@ the best few: the answer is its top sentence when the calibrated probability tha
 answers clears the threshold chosen on held-out articles; otherwise briefqa abstains.
 The rules below (answer type, the question's names, years and figures) are the
 verifier's features, not decisions; the one veto kept is a name or figure that no
-article mentions at all.
+article mentions at all. A two-part question ("cited both as A and as B") is split and
+each part judged on its own, since the verifier judges one sentence against one question.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from . import entities
 from .errors import InvalidInput
 from .features import candidate_features
 from .index import CorpusIndex
-from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type
+from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
 from .records import Answer, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import content_stems, fold, words
@@ -42,6 +43,7 @@ PAIR_COVERAGE_WEIGHT = 0.2
 FRAME_PENALTY = 0.1  # a question that names its article prefers that article's sentences
 RUNNER_UP_SHARE = 0.2  # a runner-up joins the answer when the verifier rates it at least a fifth as likely (dev answer accuracy 0.73 at 0.5, 0.80 at 0.2; SQuAD unchanged)
 MAX_EXTRA_SENTENCES = 2
+PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
 
 @dataclass
 class Candidate:
@@ -360,6 +362,16 @@ class Answerer:
         candidates = self.candidates_for(question, sentence_vector, hits)
         return Pool(question, hits, candidates, required, unknown)
 
+    def judge(self, pool: Pool) -> list[Candidate]:
+        """The pool's candidates scored by the verifier in one batch, best first (scores are raw)."""
+        candidates = pool.candidates[:POOL_SIZE]
+        if not candidates:
+            return []
+        raw = self.verifier.score(candidate_features(self, pool.question, candidates, pool.required))
+        for candidate, probability in zip(candidates, raw.tolist()):
+            candidate.score = probability
+        return sorted(candidates, key=lambda c: (-c.score, c.sentence.sentence_id))
+
     def ask(self, question_text: str, *, top_k: int = 5) -> Answer:
         pool = self.pool(question_text, top_k=top_k)
         question = pool.question
@@ -370,15 +382,19 @@ class Answerer:
 
         if pool.unknown:  # a name or figure the articles never mention: nothing here can be about it
             return abstain(pool.unknown)
-        candidates = pool.candidates[:POOL_SIZE]
-        if not candidates:
+        ranked = self.judge(pool)
+        if not ranked:
             return abstain("nothing in the articles is close to the question")
-        raw = self.verifier.score(candidate_features(self, question, candidates, pool.required))
-        for candidate, probability in zip(candidates, raw.tolist()):
-            candidate.score = probability
-        ranked = sorted(candidates, key=lambda c: (-c.score, c.sentence.sentence_id))
         passages = self._rerank(pool.hits, ranked)[:top_k]
         ranked = [c for c in ranked if self.eligible(c, pool)]
+        split = split_parts(question.text) if question.conjunctive else None
+        if split:  # a two-part question is answered part by part, or not at all
+            parts = self._two_parts(question, split)
+            if not parts:
+                return abstain("no two passages answer both parts of the question", 0.0, passages)
+            units, confidence = parts
+            answer_text, citations = self._render(units)
+            return Answer(question.text, True, answer_text, round(confidence, 3), citations, passages)
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score)
@@ -388,6 +404,52 @@ class Answerer:
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
         return Answer(question.text, True, answer_text, round(confidence, 3), citations, passages)
+
+    def _two_parts(self, question: Question, split: tuple[str, str]) -> tuple[list[Sentence], float] | None:
+        """Answer "What X is cited both as A and as B?" as two one-sentence questions.
+
+        Each part is judged on its own; among each part's few sentences that clear the
+        threshold, the pair whose sentences share a word the question does not use (the thing
+        both parts ask for) is the answer, best lower confidence first. A lead-in stands for
+        its list items, as it does for any answer.
+        """
+        options: list[list[tuple[list[Sentence], float]]] = []
+        for part_text in split:
+            part = self.pool(part_text)
+            if part.unknown:
+                return None
+            found = []
+            for candidate in [c for c in self.judge(part) if self.eligible(c, part)][:PART_OPTIONS]:
+                confidence = self.verifier.confidence(candidate.score)
+                if confidence >= self.verifier.card.threshold:
+                    found.append((self._readings(candidate.sentence), confidence))
+            options.append(found)
+        # The question's own words, its acronyms spelled out included, cannot be what the parts share.
+        asked = set(question.stems) | {t for other in self.other_spellings(question) for t in self.stems_of(other)}
+        best: tuple[float, list[Sentence]] | None = None
+        for first_readings, first_confidence in options[0]:
+            for second_readings, second_confidence in options[1]:
+                confidence = min(first_confidence, second_confidence)
+                if best is not None and confidence <= best[0]:
+                    continue
+                for first in first_readings:
+                    for second in second_readings:
+                        if first[-1] == second[-1] or _size(first + second) > self.max_answer_chars:
+                            continue
+                        if (self.stems_of(first[-1].statement) & self.stems_of(second[-1].statement)) - asked:
+                            best = (confidence, first + second)
+                            break
+                    else:
+                        continue
+                    break
+        return (best[1], best[0]) if best else None
+
+    def _readings(self, sentence: Sentence) -> list[list[Sentence]]:
+        """What a sentence can contribute to a two-part answer: itself or, for a lead-in, one of its items after it."""
+        if sentence.kind != "lead_in" or sentence.group is None:
+            return [[sentence]]
+        items = [m for m in self.by_group.get((sentence.source, sentence.group), []) if m.kind == "item"]
+        return [[sentence, item] for item in items] or [[sentence]]
 
     def eligible(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes kept from the rules, because they earn their place on data.

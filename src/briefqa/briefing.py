@@ -28,7 +28,7 @@ RELEVANCE_FLOOR = 0.35
 RELATIVE_FLOOR = 0.5
 ITEM_COVERAGE = 0.75  # share of the topic's words a list item must carry to lend its figures
 CORE_SHARE = 0.7  # units this close to the best lend their whole paragraph to the key figures  # of the best unit's score: keeps a broad topic's brief focused
-# An article whose title is the topic makes all its sentences somewhat relevant.
+# An article whose title, or a section whose heading, is the topic makes all its sentences somewhat relevant.
 DENSE_SHARE, SENTENCE_SHARE, CONTEXT_SHARE, ARTICLE_SHARE = 0.45, 0.2, 0.15, 0.2
 DUPLICATE_SIMILARITY = 0.85
 DIVERSITY = 0.3  # MMR trade-off: 0 is pure relevance
@@ -140,11 +140,14 @@ class Briefer:
         # because the sentences around it say so.
         context = self.answerer.context(members[0])
         article = self.answerer.doc_of_source[members[0].source]
+        # A section headed by the topic makes its sentences as relevant as an article titled by it:
+        # an article about something else can still hold a whole section on the topic.
+        frame = max(self.answerer.coverage(question, heading, self._variants) for heading in (article.title, members[0].section or ""))
         score = (
             DENSE_SHARE * dense
             + SENTENCE_SHARE * self.answerer.coverage(question, statement, self._variants)
             + CONTEXT_SHARE * self.answerer.coverage(question, context, self._variants)
-            + ARTICLE_SHARE * self.answerer.coverage(question, article.title, self._variants)
+            + ARTICLE_SHARE * frame
         )
         mean = vectors.mean(axis=0)
         return _Unit(members, _point_text(members), mean / max(np.linalg.norm(mean), 1e-12), score, members[0].source, members[0].start)

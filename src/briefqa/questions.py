@@ -228,3 +228,33 @@ def holds_answer_type(
     if kind == "place":
         return any(not entities.is_org(n) for n in found)
     return True
+
+
+_BOTH = re.compile(r"^(?P<head>.+?)\s+both\s+(?P<first>.+?)\s+and\s+(?P<second>(?:as|in|to|for|by|on|at|from|with)\b.+?)\s*\?*$", re.I)
+_AND_ALSO = re.compile(r"^(?P<subject>(?:what|which|who)\b.+?),?\s+and\s+(?P<linker>also|is|was|are|were)\s+(?P<second>.+?)\s*\?*$", re.I)
+_VERBISH = re.compile(r"^(?:is|was|are|were|has|had|have|does|did|[a-z]+(?:s|ed))$")
+
+
+def split_parts(text: str) -> tuple[str, str] | None:
+    """A two-part question as two one-part questions, when its wording makes the split plain.
+
+    "What X is cited both as A and as B?" -> ("What X is cited as A?", "What X is cited as B?");
+    "Which agency works with ICE on A and also leads B?" -> ("Which agency works with ICE on A?",
+    "Which agency leads B?"). Each part can then be judged on one sentence, which is what the
+    verifier was trained to do; a question that cannot be split this way is left whole.
+    """
+    text = " ".join(text.split())
+    both = _BOTH.match(text)
+    if both:
+        head, first, second = both["head"], both["first"], both["second"]
+        return f"{head} {first}?", f"{head} {second}?"
+    also = _AND_ALSO.match(text)
+    if also:
+        tokens = also["subject"].split()
+        # The subject is the wh-phrase up to its verb: "Which federal department | works with ICE on A".
+        verb = next((i for i, t in enumerate(tokens[2:], start=2) if _VERBISH.match(t.lower())), None)
+        if verb is not None:
+            head, first = " ".join(tokens[:verb]), " ".join(tokens[verb:])
+            linker = "" if also["linker"].lower() == "also" else also["linker"] + " "
+            return f"{head} {first}?", f"{head} {linker}{re.sub(r'^also ', '', also['second'], flags=re.I)}?"
+    return None
