@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install index serve test eval eval-squad train bench clean
+.PHONY: install index serve test eval eval-squad peers train bench clean
 
 install: $(STAMP)
 
@@ -37,6 +37,11 @@ eval: index
 # The held-out SQuAD 2.0 articles (tests/data/squad), ingested into a temporary index.
 eval-squad: install
 	$(BIN)/briefqa eval tests/data/squad/heldout.jsonl --corpus tests/data/squad/corpus
+
+# The peers (BM25 windows, txtai hybrid) on the same gold sets: docs/peers.json (about 3 minutes).
+peers: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,peers]"
+	$(BIN)/python scripts/peers.py 2>/dev/null
 
 # Rebuilds models/verifier/ from ../shared (SQuAD 2.0 + our news questions), seed fixed; about 5 minutes.
 # Never run by serve or test: the trained model is committed.

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from briefqa.engine import Engine
-from briefqa.evaluation import normalise
+from briefqa.evaluation import accepted_answers, normalise
 from briefqa.features import candidate_features
 from briefqa.verifier import POOL_SIZE
 
@@ -30,7 +30,7 @@ class Rows:
 
 
 def _answers(item: dict) -> list[str]:
-    return [normalise(a) for a in item.get("answers") or [item.get("answer", "")] if a]
+    return [normalise(a) for a in accepted_answers(item)]
 
 
 def _evidence_blocks(engine: Engine, item: dict) -> set[tuple[str, int]]:

@@ -72,6 +72,11 @@ def load_gold(path: Path) -> list[dict]:
     return items
 
 
+def accepted_answers(item: dict) -> list[str]:
+    """Every answer text the gold item accepts: SQuAD items list several ("answers"), ours one ("answer")."""
+    return [text for text in item.get("answers") or [item.get("answer", "")] if text]
+
+
 def _covers(text: str, span: str, start: int, end: int) -> bool:
     """Does the passage text[start:end] overlap at least half of some occurrence of ``span``?"""
     found = text.find(span)
@@ -112,7 +117,7 @@ def evaluate(
             and answer.answered
             and answer.answer is not None
             and len(answer.answer) <= max_answer_chars
-            and normalise(item.get("answer", "")) in normalise(answer.answer)
+            and any(normalise(text) in normalise(answer.answer) for text in accepted_answers(item))
         )
         recall = _evidence_recall(item, answer, article_text) if answerable else None
         results.append(
