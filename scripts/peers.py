@@ -29,11 +29,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 from tqdm import tqdm
 
-from briefqa.articles import list_article_files, read_text
+from briefqa.articles import read_text
 from briefqa.chunking import split_sentences
 from briefqa.embeddings import model_dir
 from briefqa.evaluation import accepted_answers, load_gold, normalise
 from briefqa.evaluation import _covers as covers
+from briefqa.readers import list_documents
 from briefqa.terms import content_stems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, dict[str, dict[str, float]]] = {}
     for set_name, (gold, corpus) in SETS.items():
-        texts = {path.name: read_text(path) for path in list_article_files(corpus)}
+        texts = {path.name: read_text(path) for path in list_documents(corpus)}
         items = load_gold(gold)
         results[set_name] = {
             "BM25 windows": score(Bm25Peer(texts), items, texts, f"bm25 {set_name}"),

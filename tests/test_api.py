@@ -4,10 +4,10 @@ from fastapi.testclient import TestClient
 from briefqa.api import create_app
 from briefqa.engine import Engine
 
-from .conftest import raw_text
+from .conftest import SEEDS, raw_text
 
-ASK_KEYS = {"question", "answered", "answer", "confidence", "citations", "passages"}
-CITATION_KEYS = {"n", "source", "title", "section", "start", "end", "quote"}
+ASK_KEYS = {"question", "answered", "answer", "confidence", "citations", "passages", "reason"}
+CITATION_KEYS = {"n", "source", "title", "section", "start", "end", "quote", "page"}
 PASSAGE_KEYS = {"chunk_id", "source", "title", "section", "start", "end", "text", "score"}
 
 
@@ -51,12 +51,17 @@ def test_documents_list_and_detail(client):
         "000_5ab1ac1bfa827a42.txt", "001_8cb83d41340bd58a.txt", "002_47b46ce98c28fd65.txt",
         "003_e33ec4f381171ce5.txt", "004_434760b6812f335f.txt",
     ]
-    assert set(listed[0]) == {"doc_id", "source", "title", "chars", "chunks", "sha256"}
+    assert set(listed[0]) == {"doc_id", "source", "title", "chars", "chunks", "sha256", "format", "sections"}
+    assert listed[0]["format"] == "text" and listed[0]["sections"][:2] == ["Understanding Venezuelan Organized Crime", "Role of ICE in Combating Organized Crime"]
     assert listed[2]["chars"] == len(raw_text("002_47b46ce98c28fd65.txt"))
     detail = client.get(f"/documents/{listed[2]['doc_id']}").json()
     assert detail["title"] == "HSI’s Focus on Disrupting Drug Trafficking Networks"
     assert detail["sections"][1] == {"heading": "Strategies to Disrupt Drug Trafficking", "start": 1222, "end": 1336}
     assert detail["text"] == raw_text("002_47b46ce98c28fd65.txt")
+    assert detail["pages"] == [] and detail["format"] == "text"
+    original = client.get(f"/documents/{listed[2]['doc_id']}/file")
+    assert original.status_code == 200 and original.headers["content-type"] == "text/plain; charset=utf-8"
+    assert original.content == (SEEDS / "002_47b46ce98c28fd65.txt").read_bytes()
 
 
 @pytest.mark.parametrize("doc_id", ["nope", "..%2F..%2Fetc%2Fpasswd", "000_5ab1ac1bfa827a42.txt"])

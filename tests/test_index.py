@@ -72,8 +72,8 @@ def test_bad_files_are_skipped_with_a_reason(embedder, tmp_path):
     warnings = []
     report = build_index(corpus, tmp_path / "index", embedder, progress=False, with_onnx=False, warn=warnings.append)
     reasons = dict(report.skipped)
-    assert reasons["empty.txt"] == "empty file"
-    assert reasons["binary.txt"] == "binary file (contains NUL bytes)"
+    assert reasons["empty.txt"] == "the file is empty"
+    assert reasons["binary.txt"].startswith("binary.txt is a binary file of an unknown type; briefqa reads plain text (.txt)")
     assert reasons["latin.txt"].startswith("not UTF-8")
     assert reasons["same.txt"] == "exact duplicate of good.txt"
     assert len(warnings) == 4 and all(w.startswith("skipped ") for w in warnings)
@@ -82,7 +82,7 @@ def test_bad_files_are_skipped_with_a_reason(embedder, tmp_path):
 
 def test_an_empty_corpus_is_an_error(embedder, tmp_path):
     (tmp_path / "corpus").mkdir()
-    with pytest.raises(CorpusError, match="no readable .txt or .md articles"):
+    with pytest.raises(CorpusError, match="no readable documents in"):
         build_index(tmp_path / "corpus", tmp_path / "index", embedder, progress=False, with_onnx=False)
 
 

@@ -151,9 +151,9 @@ def test_awkward_corpus_files_are_read_or_skipped_with_a_reason(embedder, tmp_pa
     (corpus / "notes.md").write_text("# Port Report\n\n## Findings\n\nInspectors found 12 forged manifests in May.\n\n- Item one was late\n", encoding="utf-8")
     (corpus / "image.png").write_bytes(b"\x89PNG")
     warnings: list[str] = []
-    report = build_index(corpus, tmp_path / "index", embedder, progress=False, with_onnx=False, warn=warnings.append)
+    report = build_index(corpus, tmp_path / "index", embedder, progress=False, with_onnx=False, warn=warnings.append, max_article_bytes=2 * 1024 * 1024)
     assert os.path.getsize(corpus / "huge.txt") > 5 * 1024 * 1024
-    assert dict(report.skipped) == {"huge.txt": f"{os.path.getsize(corpus / 'huge.txt'):,} bytes is over the 2,097,152-byte article limit (BRIEFQA_MAX_ARTICLE_BYTES)"}
+    assert dict(report.skipped) == {"huge.txt": f"{os.path.getsize(corpus / 'huge.txt'):,} bytes is over the 2,097,152-byte document limit (BRIEFQA_MAX_ARTICLE_BYTES)"}
     index = load_index(tmp_path / "index")
     notes = index.articles["notes"]
     assert notes.title == "Port Report"

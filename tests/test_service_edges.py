@@ -115,10 +115,12 @@ def test_admin_reload_returns_health(client):
 
 def test_no_generated_request_breaks_the_contract(engine):
     """Schemathesis, from the app's own OpenAPI schema: no 5xx, and every response matches its declared schema."""
-    # With a key configured, so schemathesis can also check that wrong keys are refused.
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(engine, settings=Settings(api_key="s3cret")))
+    # With a key configured, so schemathesis can also check that wrong keys are refused; read-only,
+    # so generated uploads and deletions are refused (403) and never change the shared test index.
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(engine, settings=Settings(api_key="s3cret", read_only=True)))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 7  # ask, search, brief, documents, document, reload, health
+    # ask, search, brief, documents (list, upload), document (detail, file, delete), reload, health
+    assert len(operations) == 10
     for operation in operations:
 
         @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)

@@ -591,7 +591,7 @@ class Answerer:
         parts, citations = [], []
         for n, unit in enumerate(units, start=1):
             article = self.doc_of_source[unit.source]
-            citations.append(Citation(n, unit.source, article.title, unit.section, unit.start, unit.end, unit.text))
+            citations.append(Citation(n, unit.source, article.title, unit.section, unit.start, unit.end, unit.text, article.page_at(unit.start)))
             parts.append(f"{unit.text} [{n}]")
         text = " ".join(parts)
         if len(text) > self.max_answer_chars:  # one unit alone too long: cut at a word, keep the marker

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Security
+from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Request, Security, UploadFile
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +26,17 @@ from fastapi.security import APIKeyHeader
 from . import __version__
 from .config import Settings, get_settings
 from .engine import Engine
-from .errors import BriefQAError, DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
+from .errors import (
+    BriefQAError,
+    DocumentNotFound,
+    DocumentTooLarge,
+    IndexCorrupt,
+    IndexNotFound,
+    InvalidInput,
+    UnreadableDocument,
+    UnsupportedFormat,
+    WritesRefused,
+)
 from .schemas import (
     AskRequest,
     AskResponse,
@@ -39,12 +49,23 @@ from .schemas import (
     PassageOut,
     SearchRequest,
     SearchResponse,
+    UploadedDocument,
+    UploadResponse,
 )
 
 log = logging.getLogger("briefqa.api")
 access_log = logging.getLogger("briefqa.access")
 
-_STATUS = {IndexNotFound: 503, IndexCorrupt: 503, DocumentNotFound: 404, InvalidInput: 422}
+_STATUS = {
+    IndexNotFound: 503, IndexCorrupt: 503, DocumentNotFound: 404, InvalidInput: 422,
+    UnsupportedFormat: 415, UnreadableDocument: 422, DocumentTooLarge: 413, WritesRefused: 403,
+}
+_WRITE_ERRORS = {
+    403: {"model": ErrorOut, "description": "The server is read-only (BRIEFQA_READ_ONLY)"},
+    413: {"model": ErrorOut, "description": "A file over BRIEFQA_MAX_UPLOAD_MB"},
+    415: {"model": ErrorOut, "description": "A file type briefqa cannot read; the detail lists the ones it can"},
+    422: {"model": ErrorOut, "description": "An empty, damaged, encrypted or textless document; the detail says which"},
+}
 _ERRORS = {
     401: {"model": ErrorOut, "description": "Missing or wrong X-API-Key (only when BRIEFQA_API_KEY is set)"},
     404: {"model": ErrorOut, "description": "No such document"},
@@ -99,17 +120,25 @@ class AccessLog:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, whether or not Content-Length is sent."""
+    """Refuse request bodies over ``limit`` bytes with 413, whether or not Content-Length is sent.
 
-    def __init__(self, app, limit: int) -> None:
-        self.app, self.limit = app, limit
+    Uploads (POST /documents) have their own, larger ``upload_limit``.
+    """
+
+    def __init__(self, app, limit: int, upload_limit: int | None = None) -> None:
+        self.app, self.default_limit, self.upload_limit = app, limit, upload_limit or limit
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        uploading = scope["method"] == "POST" and scope["path"].rstrip("/") == "/documents"
+        limit = self.upload_limit if uploading else self.default_limit
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope, receive, send, limit: int) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await _too_large(send, self.limit)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await _too_large(send, limit)
         seen, too_large, started = 0, False, False
 
         async def counted():
@@ -120,7 +149,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     too_large = True
                     return {"type": "http.disconnect"}
             return message
@@ -138,11 +167,12 @@ class BodyLimit:
             if not too_large:
                 raise
         if too_large and not started:
-            await _too_large(send, self.limit)
+            await _too_large(send, limit)
 
 
 async def _too_large(send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body is over {limit // 1024} KB"}).encode()
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    body = json.dumps({"detail": f"request body is over {size}"}).encode()
     await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
@@ -178,7 +208,9 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-API-Key"])
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    upload_bytes = settings.max_upload_mb * 1024 * 1024
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=upload_bytes + 64 * 1024)  # room for the form's framing
+    app.state.read_only = settings.read_only
     app.add_middleware(AccessLog)  # outermost, so it logs the status the client gets (a 413 too)
 
     @app.exception_handler(BriefQAError)
@@ -219,7 +251,7 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     @protected.get("/documents", response_model=list[DocumentOut], tags=["documents"])
     def documents(engine: EngineDep) -> list[DocumentOut]:
         """List the indexed articles."""
-        return [DocumentOut(**d.__dict__) for d in engine.documents()]
+        return [DocumentOut(**{**d.__dict__, "sections": list(d.sections)}) for d in engine.documents()]
 
     @protected.get("/documents/{doc_id}", response_model=DocumentDetail, tags=["documents"])
     def document(doc_id: str, engine: EngineDep) -> DocumentDetail:
@@ -227,17 +259,54 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
         article = engine.document(doc_id)
         return DocumentDetail.of(article, engine.index.chunks_per_document.get(article.doc_id, 0))
 
+    def require_writes(request: Request) -> None:
+        if request.app.state.read_only:
+            raise WritesRefused("this server is read-only (BRIEFQA_READ_ONLY); documents cannot be added or removed")
+
+    writes = [Depends(require_writes)]
+
+    @protected.get("/documents/{doc_id}/file", tags=["documents"], response_class=Response,
+                   responses={200: {"content": {"application/octet-stream": {}}, "description": "The original file"}})
+    def document_file(doc_id: str, engine: EngineDep) -> Response:
+        """The document's original bytes, as ingested or uploaded, with its content type."""
+        data, content_type, name = engine.original(doc_id)
+        return Response(data, media_type=content_type, headers={"Content-Disposition": f'inline; filename="{_header_safe(name)}"'})
+
+    @protected.post("/documents", status_code=201, response_model=UploadResponse, tags=["documents"], dependencies=writes, responses=_WRITE_ERRORS)
+    def upload(engine: EngineDep, files: Annotated[list[UploadFile], File(description="One or more .txt, .md, .html, .pdf or .docx files")]) -> UploadResponse:
+        """Add documents, or replace those with the same file name; they are answerable when this returns.
+
+        Only the new documents are parsed and embedded; the index is swapped in whole, so
+        queries running meanwhile see the old version or the new one. Uploads are applied one at a time.
+        """
+        uploads = [(f.filename or "", f.file.read()) for f in files]
+        articles = engine.add(uploads, max_bytes=upload_bytes)
+        counts = engine.index.chunks_per_document
+        return UploadResponse(documents=[
+            UploadedDocument(doc_id=a.doc_id, source=a.source, title=a.title, format=a.format, chunks=counts.get(a.doc_id, 0)) for a in articles
+        ])
+
+    @protected.delete("/documents/{doc_id}", status_code=204, tags=["documents"], dependencies=writes, responses=_WRITE_ERRORS)
+    def delete(doc_id: str, engine: EngineDep) -> Response:
+        """Remove a document from the index; its passages stop being cited at once."""
+        engine.remove(doc_id)
+        return Response(status_code=204)
+
     @protected.post("/admin/reload", response_model=HealthOut, tags=["service"])
     def reload(engine: EngineDep) -> HealthOut:
         """Load the index on disk now (the server also notices a new index by itself within a second)."""
         engine.load()
-        return HealthOut(**engine.health().__dict__)
+        return HealthOut(**engine.health().__dict__, accepts_writes=not app.state.read_only)
 
     app.include_router(protected)
 
     @app.get("/health", response_model=HealthOut, tags=["service"])
     def health(engine: EngineDep) -> HealthOut:
         """Service status, index size, model, build time and query embedder. Never needs a key."""
-        return HealthOut(**engine.health().__dict__)
+        return HealthOut(**engine.health().__dict__, accepts_writes=not app.state.read_only)
 
     return app
+
+
+def _header_safe(name: str) -> str:
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)

@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import UnreadableDocument
 from .records import Article, Block, Section
 
-# Markdown is read as text: "#" heading markers are recognised, everything else keeps its raw offsets.
-ARTICLE_SUFFIXES = (".txt", ".md")
+# "#" heading markers are recognised: the readers (readers/) write headings that way.
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+")
 
 _BULLET = re.compile(r"(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
@@ -52,12 +51,6 @@ def read_text(path: Path) -> str:
     # newline="" keeps \r\n intact, so offsets match what a reader of the raw file sees.
     with open(path, encoding="utf-8", newline="") as handle:
         return handle.read()
-
-
-def list_article_files(corpus_dir: Path) -> list[Path]:
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder not found: {corpus_dir}")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
 
 
 def read_article(path: Path) -> Article:
@@ -100,10 +93,10 @@ def _row_statement(headers: list[str], cells: list[str]) -> str:
     return "; ".join(parts) + "."
 
 
-def parse_article(source: str, text: str) -> Article:
+def parse_article(source: str, text: str, *, format: str = "text", pages: tuple[int, ...] = ()) -> Article:
     lines = [_strip_heading_marker(line) for line in _lines(text)]
     if not lines:
-        raise CorpusError(f"{source}: the article is empty")
+        raise UnreadableDocument(f"{source}: the article is empty")
     title = lines[0].text
     blocks: list[Block] = []
     sections: list[Section] = []
@@ -158,7 +151,7 @@ def parse_article(source: str, text: str) -> Article:
         blocks.append(Block("paragraph", line.start, line.end, section, line.text, lead_in_group))
     close_section(blocks[-1].end if blocks else len(text))
     if not blocks:
-        raise CorpusError(f"{source}: no answerable text after removing headings and page furniture")
+        raise UnreadableDocument(f"{source}: no answerable text after removing headings and page furniture")
     return Article(
         doc_id=Path(source).stem,
         source=source,
@@ -167,6 +160,8 @@ def parse_article(source: str, text: str) -> Article:
         sha256=sha256_of(text),
         sections=tuple(sections),
         blocks=_drop_dangling_lead_ins(blocks),
+        format=format,
+        pages=pages,
     )
 
 

@@ -203,7 +203,10 @@ class Briefer:
             if key not in numbers:
                 article = self.answerer.doc_of_source[sentence.source]
                 numbers[key] = len(citations) + 1
-                citations.append(Citation(numbers[key], sentence.source, article.title, sentence.section, sentence.start, sentence.end, sentence.text))
+                citations.append(Citation(
+                    numbers[key], sentence.source, article.title, sentence.section, sentence.start, sentence.end, sentence.text,
+                    article.page_at(sentence.start),
+                ))
             return numbers[key]
 
         for unit in overview + points:

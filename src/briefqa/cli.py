@@ -154,10 +154,83 @@ def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quie
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_index_option
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def add(paths: tuple[Path, ...], index_dir: Path | None, quiet: bool) -> None:
+    """Add documents to the index without a rebuild: files, or folders read recursively.
+
+    A document whose file name is already in the index replaces it. Files that cannot be
+    read are skipped with one warning line each.
+
+    Example: briefqa add report.pdf notes/
+    """
+    from tqdm import tqdm
+
+    from .collection import clean_name, store_documents
+    from .index import UPLOAD, Document
+    from .readers import list_documents, read_document
+
+    settings = get_settings()
+    files = [f for p in paths for f in (list_documents(p) if p.is_dir() else [p])]
+    documents = []
+    for path in tqdm(files, desc="reading", unit="file", disable=quiet or len(files) < 2, file=sys.stderr):
+        try:
+            name = clean_name(path.name)
+            if path.stat().st_size > settings.max_article_bytes:
+                raise BriefQAError(f"{path.stat().st_size:,} bytes is over the {settings.max_article_bytes:,}-byte limit (BRIEFQA_MAX_ARTICLE_BYTES)")
+            data = path.read_bytes()
+            documents.append(Document(read_document(data, name), data, UPLOAD))
+        except BriefQAError as exc:
+            click.echo(f"skipped {path}: {str(exc).removeprefix(path.name + ': ')}", err=True)
+    if not documents:
+        raise click.ClickException("nothing to add: no readable document among the paths given")
+    report, articles = store_documents(
+        index_dir or settings.index_dir, documents, progress=not quiet, chunk_words=settings.chunk_words, batch_size=settings.batch_size,
+        verifier_dir=settings.verifier_dir,
+    )
+    for article in articles:
+        click.echo(f"{article.doc_id}\t{article.format}\t{article.source}\t{article.title}")
+    click.echo(f"added {len(report.added)}, replaced {len(report.updated)}; {report.chunks} chunks in the index ({report.seconds:.1f}s)")
+
+
+@main.command()
+@click.argument("doc_id")
+@_index_option
+def remove(doc_id: str, index_dir: Path | None) -> None:
+    """Remove the document DOC_ID from the index (ids are listed by `briefqa documents`).
+
+    Example: briefqa remove 004_434760b6812f335f
+    """
+    from .collection import remove_document
+
+    settings = get_settings()
+    report = remove_document(index_dir or settings.index_dir, doc_id, chunk_words=settings.chunk_words, verifier_dir=settings.verifier_dir)
+    click.echo(f"removed {doc_id}; {report.chunks} chunks left in the index")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_index_option
+def documents(as_json: bool, index_dir: Path | None) -> None:
+    """List the documents in the index: id, format, chunks, source and title.
+
+    Example: briefqa documents
+    """
+    listed = _engine(index_dir).documents()
+    if as_json:
+        click.echo(json.dumps([{**d.__dict__, "sections": list(d.sections)} for d in listed], indent=2, ensure_ascii=False))
+        return
+    for d in listed:
+        click.echo(f"{d.doc_id}\t{d.format}\t{d.chunks} chunks\t{d.source}\t{d.title}")
+
+
+@main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
 @_index_option
-def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
+@click.option("--read-only", is_flag=True, help="Refuse document uploads and deletions (as BRIEFQA_READ_ONLY=1).")
+def serve(host: str | None, port: int | None, index_dir: Path | None, read_only: bool) -> None:
     """Serve the HTTP API and Swagger UI at /docs.
 
     Example: briefqa serve --port 8000
@@ -169,6 +242,8 @@ def serve(host: str | None, port: int | None, index_dir: Path | None) -> None:
     import logging
 
     settings = get_settings()
+    if read_only:
+        settings = settings.model_copy(update={"read_only": True})
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     briefqa_log = logging.getLogger("briefqa")

@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, description="When set, every endpoint but /health and the docs needs X-API-Key")
     cors_origins: list[str] = Field(default_factory=list, description='Allowed browser origins, e.g. ["https://example.org"]')
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Larger request bodies get 413")
-    max_article_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Larger article files are skipped at ingest")
+    max_article_bytes: int = Field(50 * 1024 * 1024, ge=1024, description="Larger files are skipped by a folder ingest")
+    max_upload_mb: int = Field(50, ge=1, le=2048, description="Largest upload through POST /documents, in MB (all files of one request together)")
+    read_only: bool = Field(False, description="Refuse document uploads and deletions with 403")
     host: str = "127.0.0.1"
     port: int = 8000
 

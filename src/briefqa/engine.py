@@ -15,7 +15,9 @@ from .answering import Answerer, validate_question
 from .briefing import Briefer, validate_topic
 from .embeddings import Embedder, default_embedder
 from .errors import DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
-from .index import MANIFEST, VERIFIER_DIR, CorpusIndex, load_index, onnx_embedder
+from .collection import add_documents, remove_document
+from .index import FILES_DIR, MANIFEST, VERIFIER_DIR, CorpusIndex, load_index, onnx_embedder
+from .readers import CONTENT_TYPES
 from .records import Answer, Article, Briefing, Hit
 from .retrieval import Retriever
 from .verifier import TreeVerifier
@@ -32,6 +34,8 @@ class DocumentSummary:
     chars: int
     chunks: int
     sha256: str
+    format: str = "text"
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,10 @@ class Engine:
         index = self.index
         counts = index.chunks_per_document
         return [
-            DocumentSummary(a.doc_id, a.source, a.title, len(a.text), counts.get(a.doc_id, 0), a.sha256)
+            DocumentSummary(
+                a.doc_id, a.source, a.title, len(a.text), counts.get(a.doc_id, 0), a.sha256, a.format,
+                tuple(s.heading for s in a.sections if s.heading),
+            )
             for a in sorted(index.articles.values(), key=lambda a: a.source)
         ]
 
@@ -172,6 +179,33 @@ class Engine:
         if article is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}; GET /documents lists them")
         return article
+
+    def original(self, doc_id: str) -> tuple[bytes, str, str]:
+        """A document's file as it was ingested or uploaded: bytes, content type, file name."""
+        article = self.document(doc_id)
+        path = self.index.path / FILES_DIR / article.source
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise DocumentNotFound(f"the original file of {doc_id!r} is not kept in this index; re-run briefqa ingest") from None
+        return data, CONTENT_TYPES.get(article.format, "application/octet-stream"), Path(article.source).name
+
+    # -- writes ------------------------------------------------------------------
+
+    def add(self, uploads: list[tuple[str, bytes]], *, max_bytes: int) -> list[Article]:
+        """Add or replace documents in the index on disk, then serve the new version before returning."""
+        _, articles = add_documents(self.index_dir, uploads, max_bytes=max_bytes, embedder=self._write_embedder())
+        self.load()
+        return articles
+
+    def remove(self, doc_id: str) -> None:
+        remove_document(self.index_dir, doc_id, embedder=self._write_embedder())
+        self.load()
+
+    def _write_embedder(self) -> Embedder | None:
+        # The serving encoder embeds new documents too: no second model load, the same vectors.
+        self._ready()
+        return self.embedder
 
     def health(self) -> Health:
         try:

@@ -30,7 +30,9 @@ _ORDINAL_WORDS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|ten
 CENTURY = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)|" + _ORDINAL_WORDS + r")[\s-]+(?:century|centuries|millennium)\b", re.IGNORECASE)
 MONEY = re.compile(
     r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|[mbk]n?)\b)?"
-    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|trillion)?\s?(?:dollars|euros|pounds sterling|USD)\b"
+    # "pounds" is money unless it weighs something ("4,500 pounds of fentanyl").
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|trillion)?\s?(?:dollars|euros|pounds sterling|pounds(?!\s+of\b)|kroner|kronor|krona"
+    r"|yen|yuan|rupees|francs|pesos|rubles|roubles|dinars|USD|EUR|GBP)\b"
     r"|\bmulti-?(?:million|billion|trillion)-dollar\b|\b(?:million|billion|trillion)-dollar\b)",
     re.IGNORECASE,
 )

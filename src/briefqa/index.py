@@ -11,9 +11,15 @@ An index is a directory of plain files:
     bm25/            bm25s index over the chunks' search text
     model.onnx       the embedding model exported to ONNX, with tokenizer.json beside it
     verifier/        the trained answer verifier (verifier.txt trees, verifier.json card)
+    files/           every document's original bytes, as ingested or uploaded (GET /documents/{id}/file)
 
 FAISS row positions are the chunk ids: chunks are numbered densely in build order,
 so no id map is needed and a loaded index reproduces itself exactly.
+
+The index owns its documents. Each manifest entry records where a document came from:
+``folder`` (synchronised with the corpus folder by ``briefqa ingest``) or ``upload`` (added
+through the API or ``briefqa add``, and kept by a folder ingest). Every change writes a new
+index beside the old one and swaps it in by renames, re-embedding only what changed.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,10 +40,11 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .articles import list_article_files, parse_article, read_text, sha256_of
+from .articles import sha256_of
 from .chunking import chunk_article
 from .embeddings import DIMENSION, MODEL_NAME, Embedder, default_embedder, export_onnx
 from .errors import CorpusError, IndexCorrupt, IndexNotFound
+from .readers import list_documents, read_document
 from .records import Article, Block, Chunk, Section, Sentence
 from .terms import content_stems
 from .verifier import META_FILE, MODEL_FILE, bundled_model_dir, read_card
@@ -47,8 +56,10 @@ ANN_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 160
-FORMAT_VERSION = 2  # 2: the answer verifier travels inside the index
+FORMAT_VERSION = 3  # 2: the answer verifier travels inside the index; 3: readers for five formats, originals kept
 VERIFIER_DIR = "verifier"
+FILES_DIR = "files"
+FOLDER, UPLOAD = "folder", "upload"
 
 
 @dataclass
@@ -153,8 +164,9 @@ def is_stale(corpus_dir: Path, index_dir: Path, *, embedder_name: str, chunk_wor
         return True
     if manifest.get("verifier") != _verifier_checksums(Path(verifier_dir) if verifier_dir else bundled_model_dir()):
         return True  # a retrained verifier reaches the index on the next `make index`
-    current = {p.name: _file_sha256(p) for p in list_article_files(corpus_dir)}
-    recorded = {a["source"]: a["file_sha256"] for a in manifest.get("articles", [])}
+    corpus_dir = Path(corpus_dir)
+    current = {_source_name(corpus_dir, p): _file_sha256(p) for p in list_documents(corpus_dir)} if corpus_dir.is_dir() else {}
+    recorded = {a["source"]: a["file_sha256"] for a in manifest.get("articles", []) if a.get("origin", FOLDER) == FOLDER}
     recorded.update({s["source"]: s["file_sha256"] for s in manifest.get("skipped", [])})
     return current != recorded
 
@@ -172,43 +184,81 @@ def _article_from_json(data: dict) -> Article:
         sha256=data["sha256"],
         sections=tuple(Section(**s) for s in data["sections"]),
         blocks=tuple(Block(**b) for b in data["blocks"]),
+        format=data.get("format", "text"),
+        pages=tuple(data.get("pages", ())),
     )
 
 
-def _read_corpus(
-    corpus_dir: Path, report: IngestReport, warn: Callable[[str], None], max_article_bytes: int
-) -> list[tuple[Article, str]]:
-    """Parse every article file; a file that cannot be read is skipped with a reason, never fatal."""
-    articles: list[tuple[Article, str]] = []
+@dataclass
+class Document:
+    """An article together with what the index keeps of its file: the bytes, their checksum, its origin."""
+
+    article: Article
+    data: bytes
+    origin: str = FOLDER
+
+    @cached_property
+    def file_sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _source_name(corpus_dir: Path, path: Path) -> str:
+    return path.relative_to(corpus_dir).as_posix()
+
+
+def _read_corpus(corpus_dir: Path, report: IngestReport, warn: Callable[[str], None], max_article_bytes: int) -> list[Document]:
+    """Parse every document under the folder; a file that cannot be read is skipped with a reason, never fatal."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder not found: {corpus_dir}")
+    documents: list[Document] = []
     seen: dict[str, str] = {}
-    for path in list_article_files(corpus_dir):
-        file_hash = _file_sha256(path)
+    for path in list_documents(corpus_dir):
+        source = _source_name(corpus_dir, path)
         try:
             size = path.stat().st_size
             if size > max_article_bytes:
-                raise CorpusError(f"{size:,} bytes is over the {max_article_bytes:,}-byte article limit (BRIEFQA_MAX_ARTICLE_BYTES)")
-            raw = path.read_bytes()
-            if b"\x00" in raw:
-                raise CorpusError("binary file (contains NUL bytes)")
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise CorpusError(f"not UTF-8 (byte {exc.start}); re-save the file as UTF-8") from None
-            if raw.decode("utf-8-sig").strip() == "":
-                raise CorpusError("empty file")
-            text = read_text(path)
-            digest = sha256_of(text)
-            if digest in seen:
-                raise CorpusError(f"exact duplicate of {seen[digest]}")
-            article = parse_article(path.name, text)
+                raise CorpusError(f"{size:,} bytes is over the {max_article_bytes:,}-byte document limit (BRIEFQA_MAX_ARTICLE_BYTES)")
+            data = path.read_bytes()
+            article = read_document(data, source)
+            if article.sha256 in seen:
+                raise CorpusError(f"exact duplicate of {seen[article.sha256]}")
         except CorpusError as exc:
-            reason = str(exc).removeprefix(f"{path.name}: ")
-            report.skipped.append((path.name, reason))
-            warn(f"skipped {path.name}: {reason}")
+            reason = str(exc).removeprefix(f"{source}: ")
+            report.skipped.append((source, reason))
+            warn(f"skipped {source}: {reason}")
             continue
-        seen[digest] = path.name
-        articles.append((article, file_hash))
-    return articles
+        seen[article.sha256] = source
+        documents.append(Document(article, data, FOLDER))
+    return documents
+
+
+def stored_documents(index_dir: Path) -> list[Document]:
+    """The documents an index holds, with their original bytes, to carry into its next version."""
+    index = load_index(index_dir)
+    origins = {a["source"]: a.get("origin", FOLDER) for a in index.manifest.get("articles", [])}
+    documents = []
+    for article in index.articles.values():
+        original = index_dir / FILES_DIR / article.source
+        data = original.read_bytes() if original.is_file() else article.text.encode("utf-8")
+        documents.append(Document(article, data, origins.get(article.source, FOLDER)))
+    return documents
+
+
+def _unique_ids(documents: list[Document]) -> list[Document]:
+    """Give every document a distinct id: its file stem, or the stem and format when two share a stem."""
+    from dataclasses import replace
+
+    taken: set[str] = set()
+    unique = []
+    for document in documents:
+        stem = Path(document.article.source).stem
+        doc_id, n = stem, 1
+        while doc_id in taken:
+            n += 1
+            doc_id = f"{stem}-{document.article.format}" if n == 2 else f"{stem}-{n}"
+        taken.add(doc_id)
+        unique.append(document if doc_id == document.article.doc_id else Document(replace(document.article, doc_id=doc_id), document.data, document.origin))
+    return unique
 
 
 def build_index(
@@ -216,29 +266,57 @@ def build_index(
     index_dir: Path,
     embedder: Embedder | None = None,
     *,
+    max_article_bytes: int = 50 * 1024 * 1024,
+    warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    **options,
+) -> IngestReport:
+    """Synchronise the index with ``corpus_dir``: read it, embed what changed, swap the new index in.
+
+    Documents uploaded to the index (origin ``upload``) are kept unless a folder file of the
+    same name replaces them. With no ``embedder`` the ONNX export in the index embeds the
+    corpus (and later the queries), so documents and questions go through the same encoder.
+    """
+    report = IngestReport()
+    documents = _read_corpus(Path(corpus_dir), report, warn, max_article_bytes)
+    index_dir = Path(index_dir)
+    with write_lock(index_dir):
+        try:
+            uploads = [d for d in stored_documents(index_dir) if d.origin == UPLOAD]
+        except (IndexNotFound, IndexCorrupt):
+            uploads = []
+        from_folder = {d.article.source for d in documents}
+        documents += [d for d in uploads if d.article.source not in from_folder]
+        if not documents:
+            raise CorpusError(f"no readable documents in {corpus_dir} (briefqa reads .txt, .md, .html, .htm, .pdf and .docx)")
+        return write_index(documents, index_dir, embedder, report=report, skipped_root=Path(corpus_dir), **options)
+
+
+def write_index(
+    documents: list[Document],
+    index_dir: Path,
+    embedder: Embedder | None = None,
+    *,
     chunk_words: int = 90,
     batch_size: int = 32,
     progress: bool = True,
     with_onnx: bool = True,
-    max_article_bytes: int = 2 * 1024 * 1024,
     verifier_dir: Path | None = None,
-    warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    report: IngestReport | None = None,
+    skipped_root: Path | None = None,
 ) -> IngestReport:
-    """Read ``corpus_dir``, embed what changed, and atomically replace ``index_dir``.
+    """Write ``documents`` as the new version of ``index_dir``, atomically, embedding only what changed.
 
-    With no ``embedder`` the ONNX export in the index embeds the corpus (and later the
-    queries), so documents and questions go through the very same encoder.
+    The caller holds ``write_lock(index_dir)``. Vectors of documents whose text is unchanged
+    since the previous version are copied, so adding one document costs that document's
+    embeddings plus rewriting the (small) store and search structures.
     """
     began = time.perf_counter()
-    report = IngestReport()
-    parsed = _read_corpus(Path(corpus_dir), report, warn, max_article_bytes)
-    if not parsed:
-        raise CorpusError(f"no readable .txt or .md articles in {corpus_dir}")
-
+    report = report or IngestReport()
+    documents = _unique_ids(documents)
     index_dir = Path(index_dir).resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(index_dir)
-    staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
+    staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"  # writers hold write_lock: one per index
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
@@ -248,11 +326,15 @@ def build_index(
         _place_verifier(verifier_source, staging / VERIFIER_DIR)
         previous = _reusable_vectors(index_dir, embedder_name=embedder.name if embedder else MODEL_NAME, chunk_words=chunk_words)
         articles, chunks, sentences = [], [], []
-        for article, _ in parsed:
+        for document in documents:
+            article = document.article
             chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=len(chunks), first_sentence_id=len(sentences))
             articles.append(article)
             chunks.extend(chunked.chunks)
             sentences.extend(chunked.sentences)
+            original = staging / FILES_DIR / article.source
+            original.parent.mkdir(parents=True, exist_ok=True)
+            original.write_bytes(document.data)
 
         dimension = embedder.dimension if embedder else DIMENSION
         chunk_vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
@@ -263,7 +345,7 @@ def build_index(
             own_chunks = [c for c in chunks if c.doc_id == article.doc_id]
             own_sentences = [s for s in sentences if s.source == article.source]
             reused = previous.get(article.source)
-            if reused and reused[0] == article.sha256:
+            if reused and reused[0] == article.sha256 and len(reused[1]) == len(own_chunks) and len(reused[2]) == len(own_sentences):
                 report.unchanged.append(article.source)
                 chunk_vectors[[c.chunk_id for c in own_chunks]] = reused[1]
                 sentence_vectors[[s.sentence_id for s in own_sentences]] = reused[2]
@@ -296,10 +378,15 @@ def build_index(
             "verifier": _verifier_checksums(verifier_source),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "articles": [
-                {"source": a.source, "doc_id": a.doc_id, "sha256": a.sha256, "file_sha256": h, "chars": len(a.text)}
-                for a, h in parsed
+                {
+                    "source": d.article.source, "doc_id": d.article.doc_id, "format": d.article.format, "origin": d.origin,
+                    "sha256": d.article.sha256, "file_sha256": d.file_sha256, "bytes": len(d.data), "chars": len(d.article.text),
+                }
+                for d in documents
             ],
-            "skipped": [{"source": s, "reason": r, "file_sha256": _file_sha256(Path(corpus_dir) / s)} for s, r in report.skipped],
+            "skipped": [
+                {"source": s, "reason": r, "file_sha256": _file_sha256(skipped_root / s)} for s, r in report.skipped if skipped_root is not None
+            ],
             "counts": {"documents": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
         }
         _write_files(staging, manifest, articles, chunks, sentences, chunk_vectors, sentence_vectors)
@@ -308,6 +395,24 @@ def build_index(
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds = time.perf_counter() - began
     return report
+
+
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index, across threads and processes (an flock beside the index)."""
+    import fcntl
+
+    index_dir = Path(index_dir).resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _THREAD_LOCK, open(index_dir.parent / f".{index_dir.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_THREAD_LOCK = threading.RLock()
 
 
 def _verifier_checksums(model_dir: Path) -> dict[str, str] | None:
@@ -330,7 +435,7 @@ def _place_verifier(source: Path, target: Path) -> None:
 def _remove_abandoned_builds(index_dir: Path) -> None:
     """Delete staging folders left by an ingest that was killed (its process is gone)."""
     for leftover in index_dir.parent.glob(f".{index_dir.name}.building-*"):
-        pid = leftover.name.rsplit("-", 1)[-1]
+        pid = leftover.name.split(".building-", 1)[-1].split("-")[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(leftover, ignore_errors=True)
 

@@ -1,11 +1,14 @@
 """Frozen records passed between pipeline stages.
 
-Offsets everywhere are Python ``str`` indices into the raw article text read with
-``open(path, encoding="utf-8", newline="")``, so ``text[start:end]`` is the quote.
+Offsets everywhere are Python ``str`` indices into an article's text of record, so
+``text[start:end]`` is the quote. For plain text that is the raw file read with
+``open(path, encoding="utf-8", newline="")``; for other formats it is the text the reader
+extracted, which the index stores and ``GET /documents/{id}`` returns.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 
@@ -37,6 +40,14 @@ class Article:
     sha256: str
     sections: tuple[Section, ...]
     blocks: tuple[Block, ...]
+    format: str = "text"  # the reader that produced ``text``: text, markdown, html, pdf or docx
+    pages: tuple[int, ...] = ()  # for a PDF, the offset in ``text`` where each page begins
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding ``offset``, for documents that have pages."""
+        if not self.pages:
+            return None
+        return bisect_right(self.pages, offset)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class Citation:
     start: int
     end: int
     quote: str
+    page: int | None = None
 
 
 @dataclass(frozen=True)

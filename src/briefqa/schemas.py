@@ -70,6 +70,7 @@ class CitationOut(BaseModel):
     start: int = Field(description="Start offset (Python str index) into the raw file")
     end: int = Field(description="End offset; text[start:end] == quote")
     quote: str
+    page: int | None = Field(None, description="Page of a PDF the quote is on (1-based); null for other formats")
 
     @classmethod
     def of(cls, citation: Citation) -> CitationOut:
@@ -99,6 +100,7 @@ class AskResponse(BaseModel):
     confidence: float = Field(ge=0, le=1)
     citations: list[CitationOut]
     passages: list[PassageOut] = Field(description="Ranked retrieved passages, returned even when the system abstains")
+    reason: str | None = Field(None, description="Why briefqa abstained, in words; null when it answered")
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -109,6 +111,7 @@ class AskResponse(BaseModel):
             confidence=answer.confidence,
             citations=[CitationOut.of(c) for c in answer.citations],
             passages=[PassageOut.of(h) for h in answer.passages],
+            reason=answer.reason or None,
         )
 
 
@@ -119,11 +122,13 @@ class SearchResponse(BaseModel):
 
 class DocumentOut(BaseModel):
     doc_id: str
-    source: str
+    source: str = Field(description="File name; citations name it")
     title: str
-    chars: int
+    chars: int = Field(description="Length of the text of record")
     chunks: int
-    sha256: str
+    sha256: str = Field(description="SHA-256 of the text of record")
+    format: str = Field("text", description="text, markdown, html, pdf or docx")
+    sections: list[str] = Field(default_factory=list, description="Section headings, in order")
 
 
 class SectionOut(BaseModel):
@@ -134,7 +139,8 @@ class SectionOut(BaseModel):
 
 class DocumentDetail(DocumentOut):
     sections: list[SectionOut]
-    text: str
+    text: str = Field(description="The text of record: every citation's offsets index into it")
+    pages: list[int] = Field(default_factory=list, description="For a PDF, the offset in text where each page begins")
 
     @classmethod
     def of(cls, article: Article, chunks: int) -> DocumentDetail:
@@ -147,7 +153,21 @@ class DocumentDetail(DocumentOut):
             sha256=article.sha256,
             sections=[SectionOut(heading=s.heading, start=s.start, end=s.end) for s in article.sections],
             text=article.text,
+            format=article.format,
+            pages=list(article.pages),
         )
+
+
+class UploadedDocument(BaseModel):
+    doc_id: str
+    source: str
+    title: str
+    format: str
+    chunks: int
+
+
+class UploadResponse(BaseModel):
+    documents: list[UploadedDocument]
 
 
 class HealthOut(BaseModel):
@@ -159,6 +179,7 @@ class HealthOut(BaseModel):
     embedder: str | None = Field(None, description="Query embedding backend in use")
     verifier: str | None = Field(None, description="Answer verifier in use: its version and answer threshold")
     reason: str | None = Field(None, description="Why the status is not ok, and how to fix it")
+    accepts_writes: bool = Field(True, description="Whether POST and DELETE /documents are allowed (false under BRIEFQA_READ_ONLY)")
 
 
 class ErrorOut(BaseModel):
