@@ -20,7 +20,8 @@ from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Request, S
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.security import APIKeyHeader
 
 from . import __version__
@@ -53,6 +54,7 @@ from .schemas import (
     UploadResponse,
 )
 
+WEB = Path(__file__).resolve().parent / "web"
 log = logging.getLogger("briefqa.api")
 access_log = logging.getLogger("briefqa.access")
 
@@ -299,6 +301,13 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
         return HealthOut(**engine.health().__dict__, accepts_writes=not app.state.read_only)
 
     app.include_router(protected)
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        """The web page: static HTML, CSS and JavaScript that use this same API (no key needed to load it)."""
+        return FileResponse(WEB / "index.html", media_type="text/html; charset=utf-8")
 
     @app.get("/health", response_model=HealthOut, tags=["service"])
     def health(engine: EngineDep) -> HealthOut:

@@ -341,9 +341,9 @@ def write_index(
         sentence_vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
         leads = lead_ins(sentences)
         to_embed: list[tuple[np.ndarray, int, str]] = []
+        chunks_of, sentences_of = _group(chunks, lambda c: c.doc_id), _group(sentences, lambda s: s.source)
         for article in articles:
-            own_chunks = [c for c in chunks if c.doc_id == article.doc_id]
-            own_sentences = [s for s in sentences if s.source == article.source]
+            own_chunks, own_sentences = chunks_of.get(article.doc_id, []), sentences_of.get(article.source, [])
             reused = previous.get(article.source)
             if reused and reused[0] == article.sha256 and len(reused[1]) == len(own_chunks) and len(reused[2]) == len(own_sentences):
                 report.unchanged.append(article.source)
@@ -476,11 +476,20 @@ def _reusable_vectors(index_dir: Path, *, embedder_name: str, chunk_words: int) 
     if old.manifest.get("model") != embedder_name or old.manifest.get("chunk_words") != chunk_words:
         return {}
     reusable = {}
+    chunks_of, sentences_of = _group(old.chunks, lambda c: c.doc_id), _group(old.sentences, lambda s: s.source)
     for article in old.articles.values():
-        chunk_rows = [c.chunk_id for c in old.chunks if c.doc_id == article.doc_id]
-        sentence_rows = [s.sentence_id for s in old.sentences if s.source == article.source]
+        chunk_rows = [c.chunk_id for c in chunks_of.get(article.doc_id, [])]
+        sentence_rows = [s.sentence_id for s in sentences_of.get(article.source, [])]
         reusable[article.source] = (article.sha256, old.chunk_vectors[chunk_rows], old.sentence_vectors[sentence_rows])
     return reusable
+
+
+def _group(items, key) -> dict:
+    """Items by key, in order: one pass, where a filter per document would be quadratic in the index size."""
+    grouped: dict = {}
+    for item in items:
+        grouped.setdefault(key(item), []).append(item)
+    return grouped
 
 
 def vector_index(vectors: np.ndarray):
