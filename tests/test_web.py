@@ -212,6 +212,36 @@ def test_an_upload_becomes_answerable_and_a_delete_removes_it(server, browser, t
     wait_text(browser, "#ask-result", "The documents do not answer this question.")
 
 
+def test_an_unreadable_upload_shows_a_sentence_saying_what_to_do(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    picture = tmp_path / "photo.pdf"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    browser.get(server.url + "/#documents")
+    wait_for(browser, "#upload-form")
+    labelled(browser, "Add documents (.txt, .md, .html, .pdf, .docx)").send_keys(str(picture))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Upload']").click()
+    wait_text(browser, "#notice", "That file type cannot be read. Use .txt, .md, .html, .pdf or .docx.")
+    assert "photo.pdf is image/png" in browser.find_element(By.ID, "notice").text
+
+
+def test_a_read_only_server_shows_no_upload_or_delete_controls(index_dir, tmp_path_factory, browser):
+    from selenium.webdriver.common.by import By
+
+    target = tmp_path_factory.mktemp("read-only") / "index"
+    shutil.copytree(index_dir, target)
+    read_only = Server(target, BRIEFQA_READ_ONLY="1")
+    try:
+        browser.get(read_only.url + "/#documents")
+        wait_text(browser, "#document-list", "HSI’s Focus on Disrupting Drug Trafficking Networks")
+        assert not browser.find_element(By.ID, "upload-form").is_displayed()
+        assert browser.find_elements(By.CSS_SELECTOR, "#document-list button.danger") == []
+        browser.get(read_only.url + "/#status")
+        wait_text(browser, "#status-list", "no (read-only)")
+    finally:
+        read_only.stop()
+
+
 def test_every_control_is_reachable_with_tab(server, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By

@@ -81,6 +81,7 @@ function show(error) {
 function route() {
   const [view, rest] = (location.hash.slice(1) || "ask").split("/", 2);
   const known = ["ask", "brief", "documents", "status"].includes(view) ? view : "ask";
+  if ($("#key-form").hidden) notice("");  // an error belongs to the view it happened in (unless a key is still wanted)
   for (const panel of document.querySelectorAll("[data-view-panel]")) panel.hidden = panel.dataset.viewPanel !== known;
   for (const link of document.querySelectorAll("nav a")) link.toggleAttribute("aria-current", false);
   document.querySelector(`nav a[data-view="${known}"]`).setAttribute("aria-current", "page");
@@ -229,7 +230,7 @@ async function brief(topic) {
     element("thead", {}, element("tr", {}, element("th", { scope: "col", text: "Figure" }), element("th", { scope: "col", text: "In context" }))),
     element("tbody", {}, result.key_figures.map((f) => element("tr", {}, element("td", { text: f.figure }), element("td", {}, markers(f.context, f.citations)))))) : null;
   target.replaceChildren(element("div", { class: "card" },
-    element("h3", { text: "Overview" }), element("p", { text: result.overview }),
+    element("h3", { text: "Overview" }), withMarkers(result.overview, result.citations, cards),
     element("h3", { text: "Key points" }), element("ul", { class: "points" }, result.points.map((p) => element("li", {}, markers(p.text, p.citations)))),
     figures ? element("h3", { text: "Key figures" }) : null, figures,
     result.organizations.length ? element("h3", { text: "Organisations" }) : null,
