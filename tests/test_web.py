@@ -199,6 +199,10 @@ def test_an_upload_becomes_answerable_and_a_delete_removes_it(server, browser, t
     browser.find_element(By.XPATH, "//button[normalize-space()='Upload']").click()
     wait_text(browser, "#upload-status", "Added review.pdf.")
     assert "Harbour Security Review" in browser.find_element(By.ID, "document-list").text
+    review = browser.find_element(By.XPATH, "//div[@class='doc'][.//div[@class='title' and text()='Harbour Security Review']]")
+    assert "review.pdf · pdf · 4 chunks" in review.text
+    review.find_element(By.TAG_NAME, "summary").click()
+    assert [item.text for item in review.find_elements(By.CSS_SELECTOR, "details li")][:2] == ["Findings", "Scanner Programme"]
     browser.get(server.url + "/#ask")
     submit(browser, "Question", question)
     wait_for(browser, ".answer button.marker").click()

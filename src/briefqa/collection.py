@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .embeddings import Embedder
 from .errors import DocumentNotFound, DocumentTooLarge, InvalidInput
-from .index import UPLOAD, Document, IngestReport, stored_documents, write_index, write_lock
+from .index import UPLOAD, Document, IngestReport, load_index, stored_documents, write_index, write_lock
 from .readers import read_document
 from .records import Article
 
@@ -56,26 +56,26 @@ def store_documents(
 ) -> tuple[IngestReport, list[Article]]:
     """Write already-parsed documents into the index, replacing any with the same source."""
     with write_lock(index_dir):
+        previous = load_index(index_dir)
         replaced = {d.article.source for d in new}
-        kept = [d for d in stored_documents(index_dir) if d.article.source not in replaced]
-        report = write_index(kept + list(new), index_dir, embedder, progress=progress, **options)
+        kept = [d for d in stored_documents(index_dir, previous) if d.article.source not in replaced]
+        report = write_index(kept + list(new), index_dir, embedder, progress=progress, previous=previous, **options)
     return report, _stored(index_dir, replaced)
 
 
 def remove_document(index_dir: Path, doc_id: str, *, embedder: Embedder | None = None, **options) -> IngestReport:
     with write_lock(index_dir):
-        documents = stored_documents(index_dir)
+        previous = load_index(index_dir)
+        documents = stored_documents(index_dir, previous)
         remaining = [d for d in documents if d.article.doc_id != doc_id]
         if len(remaining) == len(documents):
             raise DocumentNotFound(f"no document with id {doc_id!r}; GET /documents lists them")
         if not remaining:
             raise InvalidInput("the index would be empty: add another document before removing the last one")
-        return write_index(remaining, index_dir, embedder, progress=False, **options)
+        return write_index(remaining, index_dir, embedder, progress=False, previous=previous, **options)
 
 
 def _stored(index_dir: Path, sources: set[str]) -> list[Article]:
-    from .index import load_index
-
     articles = load_index(index_dir, verify=False).articles.values()
     return sorted((a for a in articles if a.source in sources), key=lambda a: a.source)
 

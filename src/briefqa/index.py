@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -232,9 +232,9 @@ def _read_corpus(corpus_dir: Path, report: IngestReport, warn: Callable[[str], N
     return documents
 
 
-def stored_documents(index_dir: Path) -> list[Document]:
+def stored_documents(index_dir: Path, index: CorpusIndex | None = None) -> list[Document]:
     """The documents an index holds, with their original bytes, to carry into its next version."""
-    index = load_index(index_dir)
+    index = index or load_index(index_dir)
     origins = {a["source"]: a.get("origin", FOLDER) for a in index.manifest.get("articles", [])}
     documents = []
     for article in index.articles.values():
@@ -280,15 +280,13 @@ def build_index(
     documents = _read_corpus(Path(corpus_dir), report, warn, max_article_bytes)
     index_dir = Path(index_dir)
     with write_lock(index_dir):
-        try:
-            uploads = [d for d in stored_documents(index_dir) if d.origin == UPLOAD]
-        except (IndexNotFound, IndexCorrupt):
-            uploads = []
+        previous = load_previous(index_dir)
+        uploads = [d for d in stored_documents(index_dir, previous) if d.origin == UPLOAD] if previous else []
         from_folder = {d.article.source for d in documents}
         documents += [d for d in uploads if d.article.source not in from_folder]
         if not documents:
             raise CorpusError(f"no readable documents in {corpus_dir} (briefqa reads .txt, .md, .html, .htm, .pdf and .docx)")
-        return write_index(documents, index_dir, embedder, report=report, skipped_root=Path(corpus_dir), **options)
+        return write_index(documents, index_dir, embedder, report=report, skipped_root=Path(corpus_dir), previous=previous, **options)
 
 
 def write_index(
@@ -303,6 +301,7 @@ def write_index(
     verifier_dir: Path | None = None,
     report: IngestReport | None = None,
     skipped_root: Path | None = None,
+    previous: CorpusIndex | None = None,
 ) -> IngestReport:
     """Write ``documents`` as the new version of ``index_dir``, atomically, embedding only what changed.
 
@@ -324,14 +323,24 @@ def write_index(
             _place_onnx(index_dir, staging)
         verifier_source = Path(verifier_dir) if verifier_dir else bundled_model_dir()
         _place_verifier(verifier_source, staging / VERIFIER_DIR)
-        previous = _reusable_vectors(index_dir, embedder_name=embedder.name if embedder else MODEL_NAME, chunk_words=chunk_words)
+        reusable = _reusable(
+            previous if previous is not None else load_previous(index_dir),
+            embedder_name=embedder.name if embedder else MODEL_NAME, chunk_words=chunk_words,
+        )
         articles, chunks, sentences = [], [], []
+        fresh: set[str] = set()
         for document in documents:
             article = document.article
-            chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=len(chunks), first_sentence_id=len(sentences))
+            before = reusable.get(article.source)
+            if before is not None and before.sha256 == article.sha256:
+                own_chunks, own_sentences = _renumbered(before, article.doc_id, len(chunks), len(sentences))
+            else:
+                chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=len(chunks), first_sentence_id=len(sentences))
+                own_chunks, own_sentences = list(chunked.chunks), list(chunked.sentences)
+                fresh.add(article.source)
             articles.append(article)
-            chunks.extend(chunked.chunks)
-            sentences.extend(chunked.sentences)
+            chunks.extend(own_chunks)
+            sentences.extend(own_sentences)
             original = staging / FILES_DIR / article.source
             original.parent.mkdir(parents=True, exist_ok=True)
             original.write_bytes(document.data)
@@ -344,16 +353,16 @@ def write_index(
         chunks_of, sentences_of = _group(chunks, lambda c: c.doc_id), _group(sentences, lambda s: s.source)
         for article in articles:
             own_chunks, own_sentences = chunks_of.get(article.doc_id, []), sentences_of.get(article.source, [])
-            reused = previous.get(article.source)
-            if reused and reused[0] == article.sha256 and len(reused[1]) == len(own_chunks) and len(reused[2]) == len(own_sentences):
+            if article.source not in fresh:
+                before = reusable[article.source]
                 report.unchanged.append(article.source)
-                chunk_vectors[[c.chunk_id for c in own_chunks]] = reused[1]
-                sentence_vectors[[s.sentence_id for s in own_sentences]] = reused[2]
+                chunk_vectors[[c.chunk_id for c in own_chunks]] = before.chunk_vectors
+                sentence_vectors[[s.sentence_id for s in own_sentences]] = before.sentence_vectors
                 continue
-            (report.updated if article.source in previous else report.added).append(article.source)
+            (report.updated if article.source in reusable else report.added).append(article.source)
             to_embed += [(chunk_vectors, c.chunk_id, c.search_text) for c in own_chunks]
             to_embed += [(sentence_vectors, s.sentence_id, sentence_embedding_text(s, leads.get(s.group))) for s in own_sentences]
-        report.removed = sorted(set(previous) - {a.source for a in articles})
+        report.removed = sorted(set(reusable) - {a.source for a in articles})
 
         if to_embed:
             if embedder is None:  # loaded only when something changed: an unchanged corpus re-ingests in about a second
@@ -467,21 +476,49 @@ def _progress_bar(total: int, *, enabled: bool):
     return tqdm(total=total, desc="embedding", unit="text", disable=not enabled, file=sys.stderr)
 
 
-def _reusable_vectors(index_dir: Path, *, embedder_name: str, chunk_words: int) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
-    """Vectors of the previous build, by source, when they were made the same way."""
+@dataclass
+class _Previous:
+    """What a document had in the previous version: reused when its text and the embedding settings are unchanged."""
+
+    sha256: str
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+
+def load_previous(index_dir: Path) -> CorpusIndex | None:
     try:
-        old = load_index(index_dir)
+        return load_index(index_dir)
     except (IndexNotFound, IndexCorrupt):
-        return {}
-    if old.manifest.get("model") != embedder_name or old.manifest.get("chunk_words") != chunk_words:
+        return None
+
+
+def _reusable(old: CorpusIndex | None, *, embedder_name: str, chunk_words: int) -> dict[str, _Previous]:
+    """The previous version's chunks, sentences and vectors, by source, when they were made the same way."""
+    if old is None or old.manifest.get("model") != embedder_name or old.manifest.get("chunk_words") != chunk_words:
         return {}
     reusable = {}
     chunks_of, sentences_of = _group(old.chunks, lambda c: c.doc_id), _group(old.sentences, lambda s: s.source)
     for article in old.articles.values():
-        chunk_rows = [c.chunk_id for c in chunks_of.get(article.doc_id, [])]
-        sentence_rows = [s.sentence_id for s in sentences_of.get(article.source, [])]
-        reusable[article.source] = (article.sha256, old.chunk_vectors[chunk_rows], old.sentence_vectors[sentence_rows])
+        own_chunks, own_sentences = chunks_of.get(article.doc_id, []), sentences_of.get(article.source, [])
+        reusable[article.source] = _Previous(
+            article.sha256, own_chunks, own_sentences,
+            old.chunk_vectors[[c.chunk_id for c in own_chunks]], old.sentence_vectors[[x.sentence_id for x in own_sentences]],
+        )
     return reusable
+
+
+def _renumbered(previous: _Previous, doc_id: str, first_chunk_id: int, first_sentence_id: int) -> tuple[list[Chunk], list[Sentence]]:
+    """An unchanged document's chunks and sentences at their new positions: the same as chunking it again, without the work."""
+    new_ids = {x.sentence_id: first_sentence_id + i for i, x in enumerate(previous.sentences)}
+    new_chunk_ids = {c.chunk_id: first_chunk_id + i for i, c in enumerate(previous.chunks)}
+    sentences = [replace(x, sentence_id=new_ids[x.sentence_id], chunk_id=new_chunk_ids[x.chunk_id]) for x in previous.sentences]
+    chunks = [
+        replace(c, chunk_id=first_chunk_id + i, doc_id=doc_id, sentence_ids=tuple(new_ids[x] for x in c.sentence_ids))
+        for i, c in enumerate(previous.chunks)
+    ]
+    return chunks, sentences
 
 
 def _group(items, key) -> dict:

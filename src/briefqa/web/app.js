@@ -258,7 +258,10 @@ function renderDocuments() {
   list.replaceChildren(...state.documents.map((d) => element("div", { class: "doc" },
     element("div", {},
       element("div", { class: "title", text: d.title }),
-      element("div", { class: "meta", text: `${d.source} · ${d.format} · ${d.sections.length} sections · ${d.chunks} chunks` })),
+      element("div", { class: "meta", text: `${d.source} · ${d.format} · ${d.chunks} chunks` }),
+      d.sections.length ? element("details", { class: "sections" },
+        element("summary", { text: `${d.sections.length} sections` }),
+        element("ul", { class: "plain" }, d.sections.map((heading) => element("li", { text: heading })))) : null),
     element("div", { class: "actions" },
       element("a", { href: `#documents/${encodeURIComponent(d.doc_id)}`, text: "Read", "aria-label": `Read ${d.title}` }),
       writable ? element("button", { type: "button", class: "danger", "aria-label": `Delete ${d.title}`, text: "Delete", onclick: () => remove(d).catch(show) }) : null))));
