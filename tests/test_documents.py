@@ -299,3 +299,17 @@ def test_cli_add_documents_and_remove(index_dir, tmp_path):
     assert "review.pdf" not in run("documents", "--index", str(index)).stdout
     missing = run("remove", "review", "--index", str(index))
     assert missing.returncode == 1 and "no document with id 'review'" in missing.stderr
+
+
+def test_originals_are_linked_not_copied_and_checked_when_served(writable):
+    client, engine, index = writable
+    memo = docx_bytes()
+    upload(client, ("memo.docx", memo))
+    kept = index / "files" / "memo.docx"
+    inode = kept.stat().st_ino
+    upload(client, ("notice.txt", b"Harbour notice\n\nThe ferry timetable changes in June.\n"))
+    assert (index / "files" / "memo.docx").stat().st_ino == inode  # carried into the new version by a hard link
+    assert (index / "model.onnx").stat().st_nlink == 1  # the retired version's link is gone with it
+    (index / "files" / "memo.docx").write_bytes(b"tampered")
+    assert client.get("/documents/memo/file").status_code == 503
+    assert client.post("/ask", json={"question": TRAWLER_QUESTION}).json()["answered"]  # answering never reads originals

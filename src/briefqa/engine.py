@@ -6,6 +6,7 @@ Everything heavy loads lazily, once, on first use.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -183,11 +184,15 @@ class Engine:
     def original(self, doc_id: str) -> tuple[bytes, str, str]:
         """A document's file as it was ingested or uploaded: bytes, content type, file name."""
         article = self.document(doc_id)
-        path = self.index.path / FILES_DIR / article.source
+        index = self.index
+        path = index.path / FILES_DIR / article.source
         try:
             data = path.read_bytes()
         except OSError:
             raise DocumentNotFound(f"the original file of {doc_id!r} is not kept in this index; re-run briefqa ingest") from None
+        expected = next((a.get("file_sha256") for a in index.manifest.get("articles", []) if a["source"] == article.source), None)
+        if expected and hashlib.sha256(data).hexdigest() != expected:
+            raise IndexCorrupt(f"the original file of {doc_id!r} fails its checksum; re-add it or re-run briefqa ingest")
         return data, CONTENT_TYPES.get(article.format, "application/octet-stream"), Path(article.source).name
 
     # -- writes ------------------------------------------------------------------

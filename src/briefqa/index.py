@@ -191,15 +191,33 @@ def _article_from_json(data: dict) -> Article:
 
 @dataclass
 class Document:
-    """An article together with what the index keeps of its file: the bytes, their checksum, its origin."""
+    """An article together with what the index keeps of its file: the bytes (or, for a document
+    carried over unchanged, the file already in the index), their checksum, its origin."""
 
     article: Article
-    data: bytes
+    data: bytes | None
     origin: str = FOLDER
+    kept_file: Path | None = None  # the previous version's copy, linked rather than rewritten
+    known_sha256: str | None = None
 
     @cached_property
     def file_sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return self.known_sha256 or hashlib.sha256(self.data or b"").hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.kept_file.stat().st_size
+
+    def place(self, target: Path) -> None:
+        """Put the original at ``target``: a hard link to the kept copy when there is one (no bytes copied)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self.data is None:
+            try:
+                os.link(self.kept_file, target)
+            except OSError:  # another filesystem, or links not allowed
+                shutil.copyfile(self.kept_file, target)
+        else:
+            target.write_bytes(self.data)
 
 
 def _source_name(corpus_dir: Path, path: Path) -> str:
@@ -235,12 +253,16 @@ def _read_corpus(corpus_dir: Path, report: IngestReport, warn: Callable[[str], N
 def stored_documents(index_dir: Path, index: CorpusIndex | None = None) -> list[Document]:
     """The documents an index holds, with their original bytes, to carry into its next version."""
     index = index or load_index(index_dir)
-    origins = {a["source"]: a.get("origin", FOLDER) for a in index.manifest.get("articles", [])}
+    recorded = {a["source"]: a for a in index.manifest.get("articles", [])}
     documents = []
     for article in index.articles.values():
-        original = index_dir / FILES_DIR / article.source
-        data = original.read_bytes() if original.is_file() else article.text.encode("utf-8")
-        documents.append(Document(article, data, origins.get(article.source, FOLDER)))
+        entry = recorded.get(article.source, {})
+        original = Path(index_dir) / FILES_DIR / article.source
+        origin = entry.get("origin", FOLDER)
+        if original.is_file() and entry.get("file_sha256"):
+            documents.append(Document(article, None, origin, kept_file=original, known_sha256=entry["file_sha256"]))
+        else:
+            documents.append(Document(article, article.text.encode("utf-8"), origin))
     return documents
 
 
@@ -257,7 +279,7 @@ def _unique_ids(documents: list[Document]) -> list[Document]:
             n += 1
             doc_id = f"{stem}-{document.article.format}" if n == 2 else f"{stem}-{n}"
         taken.add(doc_id)
-        unique.append(document if doc_id == document.article.doc_id else Document(replace(document.article, doc_id=doc_id), document.data, document.origin))
+        unique.append(document if doc_id == document.article.doc_id else replace(document, article=replace(document.article, doc_id=doc_id)))
     return unique
 
 
@@ -341,9 +363,7 @@ def write_index(
             articles.append(article)
             chunks.extend(own_chunks)
             sentences.extend(own_sentences)
-            original = staging / FILES_DIR / article.source
-            original.parent.mkdir(parents=True, exist_ok=True)
-            original.write_bytes(document.data)
+            document.place(staging / FILES_DIR / article.source)
 
         dimension = embedder.dimension if embedder else DIMENSION
         chunk_vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
@@ -389,7 +409,7 @@ def write_index(
             "articles": [
                 {
                     "source": d.article.source, "doc_id": d.article.doc_id, "format": d.article.format, "origin": d.origin,
-                    "sha256": d.article.sha256, "file_sha256": d.file_sha256, "bytes": len(d.data), "chars": len(d.article.text),
+                    "sha256": d.article.sha256, "file_sha256": d.file_sha256, "bytes": d.size, "chars": len(d.article.text),
                 }
                 for d in documents
             ],
@@ -465,7 +485,10 @@ def _place_onnx(previous_index: Path, staging: Path) -> None:
     )
     if reusable:
         for name in ("model.onnx", "tokenizer.json"):
-            shutil.copy(previous_index / name, staging / name)
+            try:
+                os.link(previous_index / name, staging / name)  # 90 MB not copied on every update
+            except OSError:
+                shutil.copy(previous_index / name, staging / name)
     else:
         export_onnx(staging / "model.onnx")
 
@@ -568,7 +591,11 @@ def _write_files(staging: Path, manifest: dict, articles, chunks, sentences, chu
     retriever = bm25s.BM25()
     retriever.index([bm25_tokens(c) for c in chunks], show_progress=False)
     retriever.save(str(staging / "bm25"))
-    manifest["files"] = {str(p.relative_to(staging)): _file_sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+    # Originals (files/) are checked against their article's file_sha256 when served, not at every load:
+    # answering never reads them, and hashing every PDF of a large collection would slow each load and update.
+    manifest["files"] = {
+        str(p.relative_to(staging)): _file_sha256(p) for p in sorted(staging.rglob("*")) if p.is_file() and p.relative_to(staging).parts[0] != FILES_DIR
+    }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     _fsync_tree(staging)
 
