@@ -123,7 +123,7 @@ def test_swagger_and_openapi_are_served(client):
 
 def test_brief_endpoint_returns_the_full_shape(client):
     body = client.post("/brief", json={"topic": "human smuggling", "max_points": 5}).json()
-    assert set(body) == {"topic", "covered", "overview", "points", "key_figures", "organizations", "citations", "sources", "markdown"}
+    assert set(body) == {"topic", "covered", "overview", "points", "key_figures", "organizations", "citations", "sources", "markdown", "never_mentioned"}
     assert body["covered"] is True and len(body["points"]) == 5
     for citation in body["citations"]:
         assert raw_text(citation["source"])[citation["start"] : citation["end"]] == citation["quote"]

@@ -93,6 +93,17 @@ def test_on_corpus_topics_are_covered_and_cite_their_article(engine, topic, sour
     assert_exact(brief)
 
 
+def test_a_topic_word_no_document_uses_is_named_not_glossed_over(engine):
+    brief = engine.brief("elections in Venezuela")
+    assert brief.covered and brief.never_mentioned == ("elections",)
+    assert brief.markdown.startswith(
+        "# Briefing: elections in Venezuela\n\n*The documents never mention “elections”; this brief gathers what they say on the rest of the topic.*\n"
+    )
+    assert all("election" not in p.text.lower() for p in brief.points)
+    assert engine.brief("human smuggling").never_mentioned == ()
+    assert engine.brief("future directions").never_mentioned == ()  # a heading's words count
+
+
 @pytest.mark.parametrize("topic", ["sourdough bread", "quantum computing", "Premier League football", "tax policy in Japan", "gardening tips"])
 def test_off_corpus_topics_are_not_covered(engine, topic):
     brief = engine.brief(topic)

@@ -110,6 +110,7 @@ class Answerer:
         self.expansions = {fold(v): k for k, v in self.acronyms.items()}
         self.aliases = {**self.acronyms, **{v: k for k, v in self.acronyms.items()}}  # both directions
         self.common_words = frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", all_text))
+        self.corpus_stems = frozenset(content_stems(all_text))  # headings and titles included
         word_articles: dict[str, set[str]] = {}
         for doc_id, article in index.articles.items():
             # Digit runs are indexed too, so "13" is found inside "MS-13" and "2005" inside "2005-2018".

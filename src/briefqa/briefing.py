@@ -83,7 +83,21 @@ class Briefer:
             return _uncovered(topic)
         clusters = self._merge_duplicates(units)
         overview, points = self._select(clusters, max_points)
-        return self._assemble(topic, overview, points, self._figure_text(units, question))
+        return self._assemble(topic, overview, points, self._figure_text(units, question), self.never_mentioned(topic))
+
+    def never_mentioned(self, topic: str) -> tuple[str, ...]:
+        """Words of the topic that no document uses, in any form ("elections" in "elections in Venezuela").
+
+        A brief on such a topic can only gather what the documents say on the rest of it; it says
+        so rather than passing off material on Venezuela as material on its elections.
+        """
+        corpus = self.answerer.corpus_stems
+        missing = []
+        for word in dict.fromkeys(re.findall(r"[\w'’-]+", topic)):
+            stems = content_stems(word)
+            if stems and not any(s in corpus or any(v in corpus for v in self.answerer.variants((s,))[s]) for s in stems):
+                missing.append(word)
+        return tuple(missing)
 
     def _figure_text(self, units: list[_Unit], question) -> list[Sentence]:
         """Sentences whose figures belong in the brief: relevant ones, and the paragraphs around the best."""
@@ -194,7 +208,9 @@ class Briefer:
 
     # -- assembly ----------------------------------------------------------------
 
-    def _assemble(self, topic: str, overview: list[_Unit], points: list[_Unit], figure_text: list[Sentence]) -> Briefing:
+    def _assemble(
+        self, topic: str, overview: list[_Unit], points: list[_Unit], figure_text: list[Sentence], never_mentioned: tuple[str, ...] = (),
+    ) -> Briefing:
         citations: list[Citation] = []
         numbers: dict[tuple[str, int, int], int] = {}
 
@@ -216,7 +232,7 @@ class Briefer:
         figures = self._figures(overview + points, figure_text, cite)
         organizations = self._organizations(figure_text)
         sources = tuple(dict.fromkeys((c.source, c.title) for c in citations))
-        briefing = Briefing(topic, True, overview_text, brief_points, figures, organizations, tuple(citations), sources, "")
+        briefing = Briefing(topic, True, overview_text, brief_points, figures, organizations, tuple(citations), sources, "", never_mentioned)
         return Briefing(**{**briefing.__dict__, "markdown": render_markdown(briefing)})
 
     def _figures(self, units: list[_Unit], figure_text: list[Sentence], cite) -> tuple[KeyFigure, ...]:
@@ -309,6 +325,9 @@ def _cell(text: str) -> str:
 
 def render_markdown(briefing: Briefing) -> str:
     lines = [f"# Briefing: {briefing.topic}", ""]
+    if briefing.never_mentioned:
+        words = ", ".join(f"“{w}”" for w in briefing.never_mentioned)
+        lines += [f"*The documents never mention {words}; this brief gathers what they say on the rest of the topic.*", ""]
     if briefing.overview:
         lines += [f"**Overview.** {briefing.overview}", ""]
     lines += ["## Key points", ""]

@@ -150,3 +150,4 @@ class Briefing:
     citations: tuple[Citation, ...]
     sources: tuple[tuple[str, str], ...]  # (source, title)
     markdown: str
+    never_mentioned: tuple[str, ...] = ()  # words of the topic that no document uses: the brief covers the rest

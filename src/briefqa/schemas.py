@@ -229,6 +229,7 @@ class BriefResponse(BaseModel):
     citations: list[CitationOut]
     sources: list[SourceOut]
     markdown: str
+    never_mentioned: list[str] = Field(default_factory=list, description="Words of the topic that no document uses; the brief covers the rest of the topic")
 
     @classmethod
     def of(cls, brief: Briefing) -> BriefResponse:
@@ -242,4 +243,5 @@ class BriefResponse(BaseModel):
             citations=[CitationOut.of(c) for c in brief.citations],
             sources=[SourceOut(source=s, title=t) for s, t in brief.sources],
             markdown=brief.markdown,
+            never_mentioned=list(brief.never_mentioned),
         )

@@ -229,7 +229,11 @@ async function brief(topic) {
   const figures = result.key_figures.length ? element("table", {},
     element("thead", {}, element("tr", {}, element("th", { scope: "col", text: "Figure" }), element("th", { scope: "col", text: "In context" }))),
     element("tbody", {}, result.key_figures.map((f) => element("tr", {}, element("td", { text: f.figure }), element("td", {}, markers(f.context, f.citations)))))) : null;
+  const caveat = result.never_mentioned.length
+    ? element("p", { class: "meta caveat", text: `The documents never mention ${result.never_mentioned.map((w) => `“${w}”`).join(", ")}; this brief gathers what they say on the rest of the topic.` })
+    : null;
   target.replaceChildren(element("div", { class: "card" },
+    caveat,
     element("h3", { text: "Overview" }), withMarkers(result.overview, result.citations, cards),
     element("h3", { text: "Key points" }), element("ul", { class: "points" }, result.points.map((p) => element("li", {}, markers(p.text, p.citations)))),
     figures ? element("h3", { text: "Key figures" }) : null, figures,
