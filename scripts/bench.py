@@ -232,10 +232,11 @@ def bench_scale(index_dir: Path, sizes: list[int], queries: int) -> list[dict]:
     """Search over synthetic vectors: real sentence embeddings plus noise, renormalised."""
     import faiss
 
-    from briefqa.index import ANN_THRESHOLD, vector_index
+    from briefqa.index import load_index
+    from briefqa.shards import ANN_THRESHOLD, vector_index
 
     rng = np.random.default_rng(0)
-    base = np.load(index_dir / "sentences.npy")
+    base = load_index(index_dir).sentence_vectors
 
     def synthetic(n: int) -> np.ndarray:
         vectors = base[rng.integers(0, len(base), n)] + rng.normal(0, 0.03, (n, base.shape[1])).astype(np.float32)

@@ -19,8 +19,10 @@ def test_manifest_records_model_parameters_checksums_and_version(index_dir):
     assert {a["source"]: a["sha256"] for a in manifest["articles"]} == {
         p.name: sha256_of(raw_text(p.name)) for p in SEEDS.glob("*.txt")
     }
-    assert set(manifest["files"]) >= {"store.json", "chunks.faiss", "sentences.faiss", "chunks.npy", "sentences.npy", "model.onnx", "tokenizer.json"}
-    assert manifest["faiss"]["chunks"] == {"type": "IndexFlatIP", "vectors": 68}
+    shard = "shards/shard-000/"
+    assert set(manifest["files"]) >= {shard + n for n in ("store.json", "chunks.faiss", "sentences.faiss", "chunks.npy", "sentences.npy")} | {"model.onnx", "tokenizer.json"}
+    assert [s["name"] for s in manifest["shards"]] == ["shard-000"]  # 68 chunks: one shard
+    assert manifest["shards"][0]["faiss"]["chunks"] == {"type": "IndexFlatIP", "vectors": 68}
     assert manifest["counts"] == {"documents": 5, "chunks": 68, "sentences": 239}
 
 
@@ -91,7 +93,47 @@ def test_missing_and_corrupt_indexes_fail_clearly(index_dir, tmp_path):
         load_index(tmp_path / "nothing")
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    with open(copy / "chunks.npy", "r+b") as handle:
+    with open(copy / "shards" / "shard-000" / "chunks.npy", "r+b") as handle:
         handle.truncate(1000)
-    with pytest.raises(IndexCorrupt, match="chunks.npy fails its checksum"):
+    with pytest.raises(IndexCorrupt, match="shards/shard-000/chunks.npy fails its checksum"):
         load_index(copy)
+
+
+def test_a_sharded_index_answers_exactly_like_a_single_one(index_dir, tmp_path):
+    """Five shards of the seeds (a shard closes at 10 chunks; a document is never split): the same answers,
+    citations, passages and briefs as one shard."""
+    from briefqa.engine import Engine
+    from briefqa.evaluation import load_gold
+
+    from .conftest import DATA
+
+    sharded = tmp_path / "sharded"
+    build_index(SEEDS, sharded, progress=False, shard_chunks=10)
+    manifest = json.loads((sharded / "manifest.json").read_text())
+    assert [s["documents"] for s in manifest["shards"]] == [[p.name] for p in sorted(SEEDS.glob("*.txt"))]
+    assert sum(s["counts"]["chunks"] for s in manifest["shards"]) == 68
+    single, split = Engine(index_dir), Engine(sharded)
+    for item in load_gold(DATA / "dev.jsonl"):
+        a, b = single.ask(item["question"]), split.ask(item["question"])
+        assert (a.answered, a.answer, a.confidence, a.citations) == (b.answered, b.answer, b.confidence, b.citations), item["id"]
+        assert [(h.chunk.source, h.chunk.start, round(h.score, 6)) for h in a.passages] == [
+            (h.chunk.source, h.chunk.start, round(h.score, 6)) for h in b.passages
+        ], item["id"]
+    for topic in ("human smuggling", "Sinaloa Cartel", "money laundering"):
+        assert single.brief(topic).markdown == split.brief(topic).markdown
+
+
+def test_adding_a_document_rewrites_only_the_last_shard(index_dir, tmp_path):
+    from briefqa.collection import add_documents, remove_document
+
+    sharded = tmp_path / "sharded"
+    build_index(SEEDS, sharded, progress=False, shard_chunks=30)
+    before = json.loads((sharded / "manifest.json").read_text())
+    report, _ = add_documents(sharded, [("notice.txt", b"Harbour notice\n\nThe ferry timetable changes in June.\n")], max_bytes=10**6)
+    after = json.loads((sharded / "manifest.json").read_text())
+    assert report.added == ["notice.txt"] and report.embedded == 2  # one chunk and one sentence: only the new document
+    assert [s["dir"] for s in after["shards"][:-1]] == [s["dir"] for s in before["shards"][:-1]]  # untouched, not rewritten
+    assert after["shards"][-1]["dir"] != before["shards"][-1]["dir"] and after["shards"][-1]["documents"][-1] == "notice.txt"
+    assert load_index(sharded).articles["notice"].title == "Harbour notice"
+    remove_document(sharded, "notice")
+    assert "notice" not in load_index(sharded).articles

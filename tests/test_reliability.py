@@ -59,18 +59,18 @@ def test_killing_ingest_midway_leaves_the_previous_index_answering(index_copy, t
 
 
 def test_a_corrupt_index_is_reported_never_answered_from(index_copy):
-    with open(index_copy / "store.json", "r+b") as handle:
+    with open(index_copy / "shards" / "shard-000" / "store.json", "r+b") as handle:
         handle.truncate(100)
     with TestClient(create_app(Engine(index_copy))) as client:
         health = client.get("/health").json()
         assert health["status"] == "degraded"
-        assert "store.json fails its checksum" in health["reason"]
+        assert "shards/shard-000/store.json fails its checksum" in health["reason"]
         response = client.post("/ask", json={"question": HEADLINE})
         assert response.status_code == 503
         assert "rebuild with `briefqa ingest`" in response.json()["detail"]
     result = subprocess.run([BRIEFQA, "ask", HEADLINE, "--index", str(index_copy)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
-    assert result.stderr.strip() == "Error: index file store.json fails its checksum; rebuild with `briefqa ingest`"
+    assert result.stderr.strip() == "Error: index file shards/shard-000/store.json fails its checksum; rebuild with `briefqa ingest`"
 
 
 def test_an_index_from_another_model_is_refused(index_copy):
@@ -135,7 +135,7 @@ def test_a_failed_reload_keeps_the_old_index_serving(index_copy):
     engine = Engine(index_copy)
     engine.load()
     manifest = json.loads((index_copy / "manifest.json").read_text())
-    manifest["files"]["store.json"] = "0" * 64
+    manifest["files"]["shards/shard-000/store.json"] = "0" * 64
     (index_copy / "manifest.json").write_text(json.dumps(manifest))
     assert engine.load() is False
     assert engine.ask(HEADLINE).answered

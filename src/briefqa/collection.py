@@ -1,21 +1,31 @@
-"""Adding and removing documents in an existing index, without a rebuild.
+"""Adding and removing documents in an existing index, touching only the shards that hold them.
 
 Every upload is parsed before the index is touched, so a bad file changes nothing. The
-change is then written as a new version of the index (only the new document embedded,
-every other vector copied) and swapped in by renames, under the index's write lock, so
-writers take turns and readers see the old version or the new one.
+shards a change touches are written afresh beside the old ones (only new documents are
+embedded; the others keep their vectors), then the manifest is replaced in one rename, under
+the index's write lock. Writers take turns; readers see the old manifest or the new one, and
+the shard folders an old manifest names stay on disk until the next change, so a reader that
+is part-way through loading the old version still finds them.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from .embeddings import Embedder
-from .errors import DocumentNotFound, DocumentTooLarge, InvalidInput
-from .index import UPLOAD, Document, IngestReport, load_index, stored_documents, write_index, write_lock
+from .errors import DocumentNotFound, DocumentTooLarge, IndexCorrupt, IndexNotFound, InvalidInput
+from .index import (
+    FORMAT_VERSION, MANIFEST, SHARD_CHUNKS, SHARDS_DIR, VERIFIER_DIR, IngestReport, _file_sha256, _fsync_tree, article_entry,
+    make_pieces, read_manifest, with_free_id, write_lock,
+)
 from .readers import read_document
 from .records import Article
+from .shards import FILES_DIR, UPLOAD, Document, Piece, read_shard, write_shard
 
 MAX_NAME_CHARS = 200
 
@@ -52,30 +62,149 @@ def add_documents(
 
 
 def store_documents(
-    index_dir: Path, new: Sequence[Document], *, embedder: Embedder | None = None, progress: bool = False, **options,
+    index_dir: Path, new: Sequence[Document], *, embedder: Embedder | None = None, **options,
 ) -> tuple[IngestReport, list[Article]]:
     """Write already-parsed documents into the index, replacing any with the same source."""
     with write_lock(index_dir):
-        previous = load_index(index_dir)
-        replaced = {d.article.source for d in new}
-        kept = [d for d in stored_documents(index_dir, previous) if d.article.source not in replaced]
-        report = write_index(kept + list(new), index_dir, embedder, progress=progress, previous=previous, **options)
-    return report, _stored(index_dir, replaced)
+        report, articles = _update(Path(index_dir), list(new), set(), embedder=embedder, **options)
+    return report, articles
 
 
 def remove_document(index_dir: Path, doc_id: str, *, embedder: Embedder | None = None, **options) -> IngestReport:
     with write_lock(index_dir):
-        previous = load_index(index_dir)
-        documents = stored_documents(index_dir, previous)
-        remaining = [d for d in documents if d.article.doc_id != doc_id]
-        if len(remaining) == len(documents):
+        return _update(Path(index_dir), [], {doc_id}, embedder=embedder, **options)[0]
+
+
+def _update(
+    index_dir: Path, new: list[Document], removed_ids: set[str], *, embedder: Embedder | None, chunk_words: int = 90,
+    batch_size: int = 32, progress: bool = False, verifier_dir: Path | None = None, shard_chunks: int = SHARD_CHUNKS,
+) -> tuple[IngestReport, list[Article]]:
+    began = time.perf_counter()
+    index_dir = index_dir.resolve()
+    manifest = _current_manifest(index_dir, chunk_words)
+    entries = {a["source"]: a for a in manifest["articles"]}
+    by_id = {a["doc_id"]: a for a in manifest["articles"]}
+    for doc_id in removed_ids:
+        if doc_id not in by_id:
             raise DocumentNotFound(f"no document with id {doc_id!r}; GET /documents lists them")
-        if not remaining:
-            raise InvalidInput("the index would be empty: add another document before removing the last one")
-        return write_index(remaining, index_dir, embedder, progress=False, previous=previous, **options)
+    if removed_ids and len(by_id) == len(removed_ids) and not new:
+        raise InvalidInput("the index would be empty: add another document before removing the last one")
+
+    shards = {s["name"]: s for s in manifest["shards"]}
+    leaving = {by_id[i]["source"] for i in removed_ids} | {d.article.source for d in new if d.article.source in entries}
+    touched: dict[str, list[Document]] = {entries[source]["shard"]: [] for source in leaving}
+    last = manifest["shards"][-1]
+    for document in new:
+        home = entries.get(document.article.source, {}).get("shard")
+        if home is None:  # a new document joins the last shard until it is full, then starts one
+            numbers = [int(n.rsplit("-", 1)[-1]) for n in shards if n.rsplit("-", 1)[-1].isdigit()]
+            home = last["name"] if last["counts"]["chunks"] < shard_chunks else f"shard-{max(numbers, default=-1) + 1:03d}"
+        touched.setdefault(home, []).append(document)
+    taken = {a["doc_id"] for a in manifest["articles"] if a["source"] not in leaving}
+
+    report = IngestReport()
+    version = int(manifest.get("version", 0)) + 1
+    written: dict[str, dict] = {}
+    pieces_by_shard: dict[str, list[Piece]] = {}
+    for name, arriving in touched.items():
+        kept: list[Piece] = []
+        if name in shards:
+            directory = index_dir / shards[name]["dir"]
+            _verify_shard(index_dir, manifest, shards[name]["dir"])
+            shard = read_shard(directory)
+            kept_documents = {
+                a.source: Document(a, None, entries[a.source]["origin"], kept_file=directory / FILES_DIR / a.source, known_sha256=entries[a.source]["file_sha256"])
+                for a in shard.articles
+            }
+            old_pieces = {p.document.article.source: p for p in shard.pieces(kept_documents)}
+            kept = [p for source, p in old_pieces.items() if source not in leaving]
+            reusable = {source: old_pieces[source] for source in leaving if source in old_pieces}
+        else:
+            reusable = {}
+        arriving = [with_free_id(d, taken) for d in arriving]
+        fresh, embedder = make_pieces(
+            arriving, reusable, embedder, report=report, chunk_words=chunk_words, batch_size=batch_size, progress=progress, onnx_dir=index_dir,
+        )
+        pieces = kept + fresh
+        pieces_by_shard[name] = pieces
+        if pieces:
+            target = index_dir / SHARDS_DIR / f"{name}.v{version}"
+            shutil.rmtree(target, ignore_errors=True)
+            written[name] = {"name": name, "dir": f"{SHARDS_DIR}/{target.name}", **write_shard(target, pieces)}
+            _fsync_tree(target)
+    report.removed = sorted({by_id[i]["source"] for i in removed_ids})
+
+    # The new manifest: touched shards replaced (or dropped when emptied), new ones appended.
+    new_shards = [written.get(s["name"], s) for s in manifest["shards"] if s["name"] not in touched or s["name"] in written]
+    new_shards += [s for name, s in written.items() if name not in shards]
+    placed = {p.document.article.source: (p.document, name) for name, pieces in pieces_by_shard.items() for p in pieces}
+    articles = []
+    for shard in new_shards:
+        for source in shard["documents"]:
+            if source in placed:
+                document, name = placed[source]
+                articles.append(article_entry(document, name))
+            else:
+                articles.append(entries[source])
+    updated = {**manifest, "version": version, "shards": new_shards, "articles": articles,
+               "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    updated["counts"] = {k: sum(s["counts"][k] for s in new_shards) for k in ("documents", "chunks", "sentences")}
+    updated["files"] = _checksums(index_dir, updated, manifest)
+    _replace_manifest(index_dir, updated)
+    _remove_unreferenced_shards(index_dir, keep={s["dir"] for s in manifest["shards"]} | {s["dir"] for s in new_shards})
+    report.chunks, report.sentences = updated["counts"]["chunks"], updated["counts"]["sentences"]
+    report.seconds = time.perf_counter() - began
+    new_sources = {d.article.source for d in new}
+    return report, sorted((placed[s][0].article for s in new_sources), key=lambda a: a.source)
 
 
-def _stored(index_dir: Path, sources: set[str]) -> list[Article]:
-    articles = load_index(index_dir, verify=False).articles.values()
-    return sorted((a for a in articles if a.source in sources), key=lambda a: a.source)
+def _verify_shard(index_dir: Path, manifest: dict, directory: str) -> None:
+    """The shard about to be rewritten must be intact: its damage would otherwise be carried forward."""
+    for name, expected in manifest.get("files", {}).items():
+        if name.startswith(directory + "/") and _file_sha256(index_dir / name) != expected:
+            raise IndexCorrupt(f"index file {name} fails its checksum; rebuild with `briefqa ingest`")
 
+
+def _current_manifest(index_dir: Path, chunk_words: int) -> dict:
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        raise IndexNotFound(f"no index at {index_dir}; build one with `briefqa ingest --index {index_dir}`")
+    if manifest.get("format") != FORMAT_VERSION or not manifest.get("shards"):
+        raise IndexCorrupt(f"index format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild with `briefqa ingest`")
+    if manifest.get("chunk_words") != chunk_words:
+        raise InvalidInput(f"the index was built with {manifest.get('chunk_words')}-word chunks, not {chunk_words}; re-ingest to change it")
+    return manifest
+
+
+def _checksums(index_dir: Path, manifest: dict, previous: dict) -> dict[str, str]:
+    """Checksums of the files the manifest names: carried over for untouched files, computed for new ones."""
+    known = previous.get("files", {})
+    roots = [index_dir / s["dir"] for s in manifest["shards"]] + [index_dir / VERIFIER_DIR]
+    paths = [p for root in roots for p in root.rglob("*") if p.is_file() and FILES_DIR not in p.relative_to(root).parts]
+    paths += [index_dir / name for name in ("model.onnx", "tokenizer.json") if (index_dir / name).is_file()]
+    files = {}
+    for path in sorted(paths):
+        relative = path.relative_to(index_dir).as_posix()
+        files[relative] = known.get(relative) or _file_sha256(path)
+    return files
+
+
+def _replace_manifest(index_dir: Path, manifest: dict) -> None:
+    """The one step that publishes a change: a new manifest, fsynced, renamed over the old one."""
+    temporary = index_dir / f".{MANIFEST}.{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest, indent=2, ensure_ascii=False))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, index_dir / MANIFEST)
+    descriptor = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _remove_unreferenced_shards(index_dir: Path, *, keep: set[str]) -> None:
+    for directory in (index_dir / SHARDS_DIR).iterdir():
+        if f"{SHARDS_DIR}/{directory.name}" not in keep:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -17,7 +17,7 @@ from .briefing import Briefer, validate_topic
 from .embeddings import Embedder, default_embedder
 from .errors import DocumentNotFound, IndexCorrupt, IndexNotFound, InvalidInput
 from .collection import add_documents, remove_document
-from .index import FILES_DIR, MANIFEST, VERIFIER_DIR, CorpusIndex, load_index, onnx_embedder
+from .index import MANIFEST, VERIFIER_DIR, CorpusIndex, load_index, onnx_embedder, original_path
 from .readers import CONTENT_TYPES
 from .records import Answer, Article, Briefing, Hit
 from .retrieval import Retriever
@@ -185,7 +185,7 @@ class Engine:
         """A document's file as it was ingested or uploaded: bytes, content type, file name."""
         article = self.document(doc_id)
         index = self.index
-        path = index.path / FILES_DIR / article.source
+        path = original_path(index.path, index.manifest, article.source)
         try:
             data = path.read_bytes()
         except OSError:

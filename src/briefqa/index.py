@@ -2,24 +2,23 @@
 
 An index is a directory of plain files:
 
-    manifest.json    model, dimension, chunking parameters, article and file checksums, version
-    store.json       articles (with their raw text), chunks and sentences
-    chunks.npy       chunk vectors, row i belongs to chunk_id i
-    sentences.npy    sentence vectors, row i belongs to sentence_id i
-    chunks.faiss     FAISS inner-product index over chunks.npy
-    sentences.faiss  FAISS inner-product index over sentences.npy
-    bm25/            bm25s index over the chunks' search text
+    manifest.json    model, dimension, chunking parameters, the shards, every document's
+                     origin and checksums, every file's checksum, version
+    shards/<name>/   complete indexes of some of the documents each (see shards.py):
+                     records, vectors, FAISS, BM25 and the originals
     model.onnx       the embedding model exported to ONNX, with tokenizer.json beside it
     verifier/        the trained answer verifier (verifier.txt trees, verifier.json card)
-    files/           every document's original bytes, as ingested or uploaded (GET /documents/{id}/file)
 
-FAISS row positions are the chunk ids: chunks are numbered densely in build order,
-so no id map is needed and a loaded index reproduces itself exactly.
+A loaded index places its shards one after another (global id = shard offset + shard id), so
+an index of one shard is numbered exactly as a single index would be; FAISS search fans out
+over the shards and BM25 is rebuilt over every chunk when there is more than one shard, so its
+term statistics are corpus-wide.
 
 The index owns its documents. Each manifest entry records where a document came from:
 ``folder`` (synchronised with the corpus folder by ``briefqa ingest``) or ``upload`` (added
-through the API or ``briefqa add``, and kept by a folder ingest). Every change writes a new
-index beside the old one and swaps it in by renames, re-embedding only what changed.
+through the API or ``briefqa add``, and kept by a folder ingest). A folder ingest writes a new
+index beside the old one and swaps it in by renames, re-embedding only what changed; adding or
+removing documents rewrites only the shards that hold them (collection.py).
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -45,21 +44,19 @@ from .chunking import chunk_article
 from .embeddings import DIMENSION, MODEL_NAME, Embedder, default_embedder, export_onnx
 from .errors import CorpusError, IndexCorrupt, IndexNotFound
 from .readers import list_documents, read_document
-from .records import Article, Block, Chunk, Section, Sentence
-from .terms import content_stems
+from .records import Article, Chunk, Sentence
+from .shards import (
+    FILES_DIR, FOLDER, UPLOAD, Document, FanOut, Piece, corpus_bm25, read_shard, renumbered, write_shard,
+)
 from .verifier import META_FILE, MODEL_FILE, bundled_model_dir, read_card
 
 MANIFEST = "manifest.json"
-# Exact search takes ~19 ms a query at 100k vectors here (docs/benchmarks.md); HNSW takes
-# under 1 ms. efSearch 64 gave recall@10 0.91 at 1M, so search wider.
-ANN_THRESHOLD = 50_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 160
-FORMAT_VERSION = 3  # 2: the answer verifier travels inside the index; 3: readers for five formats, originals kept
+FORMAT_VERSION = 4  # 2: the verifier travels inside the index; 3: five formats, originals kept; 4: shards
 VERIFIER_DIR = "verifier"
-FILES_DIR = "files"
-FOLDER, UPLOAD = "folder", "upload"
+SHARDS_DIR = "shards"
+# A folder ingest closes a shard at this many chunks. An update rewrites only the shards holding
+# the documents it touches, so this bounds the cost of adding a document whatever the index size.
+SHARD_CHUNKS = 1_000
 
 
 @dataclass
@@ -121,11 +118,8 @@ def sentence_embedding_text(sentence: Sentence, lead_in: str | None) -> str:
     return sentence.statement
 
 
-def bm25_tokens(chunk: Chunk) -> list[str]:
-    return content_stems(f"{chunk.title} {chunk.search_text}") or ["_"]
-
-
 def lead_ins(sentences: list[Sentence]) -> dict[int, str]:
+    """One document's list lead-ins by group (group numbers are per document)."""
     return {s.group: s.text for s in sentences if s.kind == "lead_in" and s.group is not None}
 
 
@@ -171,55 +165,6 @@ def is_stale(corpus_dir: Path, index_dir: Path, *, embedder_name: str, chunk_wor
     return current != recorded
 
 
-def _article_to_json(article: Article) -> dict:
-    return asdict(article)
-
-
-def _article_from_json(data: dict) -> Article:
-    return Article(
-        doc_id=data["doc_id"],
-        source=data["source"],
-        title=data["title"],
-        text=data["text"],
-        sha256=data["sha256"],
-        sections=tuple(Section(**s) for s in data["sections"]),
-        blocks=tuple(Block(**b) for b in data["blocks"]),
-        format=data.get("format", "text"),
-        pages=tuple(data.get("pages", ())),
-    )
-
-
-@dataclass
-class Document:
-    """An article together with what the index keeps of its file: the bytes (or, for a document
-    carried over unchanged, the file already in the index), their checksum, its origin."""
-
-    article: Article
-    data: bytes | None
-    origin: str = FOLDER
-    kept_file: Path | None = None  # the previous version's copy, linked rather than rewritten
-    known_sha256: str | None = None
-
-    @cached_property
-    def file_sha256(self) -> str:
-        return self.known_sha256 or hashlib.sha256(self.data or b"").hexdigest()
-
-    @property
-    def size(self) -> int:
-        return len(self.data) if self.data is not None else self.kept_file.stat().st_size
-
-    def place(self, target: Path) -> None:
-        """Put the original at ``target``: a hard link to the kept copy when there is one (no bytes copied)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if self.data is None:
-            try:
-                os.link(self.kept_file, target)
-            except OSError:  # another filesystem, or links not allowed
-                shutil.copyfile(self.kept_file, target)
-        else:
-            target.write_bytes(self.data)
-
-
 def _source_name(corpus_dir: Path, path: Path) -> str:
     return path.relative_to(corpus_dir).as_posix()
 
@@ -257,7 +202,7 @@ def stored_documents(index_dir: Path, index: CorpusIndex | None = None) -> list[
     documents = []
     for article in index.articles.values():
         entry = recorded.get(article.source, {})
-        original = Path(index_dir) / FILES_DIR / article.source
+        original = original_path(Path(index_dir), index.manifest, article.source)
         origin = entry.get("origin", FOLDER)
         if original.is_file() and entry.get("file_sha256"):
             documents.append(Document(article, None, origin, kept_file=original, known_sha256=entry["file_sha256"]))
@@ -266,21 +211,20 @@ def stored_documents(index_dir: Path, index: CorpusIndex | None = None) -> list[
     return documents
 
 
-def _unique_ids(documents: list[Document]) -> list[Document]:
-    """Give every document a distinct id: its file stem, or the stem and format when two share a stem."""
-    from dataclasses import replace
+def with_free_id(document: Document, taken: set[str]) -> Document:
+    """A document's id: its file stem, or the stem and format when another document has the stem."""
+    stem = Path(document.article.source).stem
+    doc_id, n = stem, 1
+    while doc_id in taken:
+        n += 1
+        doc_id = f"{stem}-{document.article.format}" if n == 2 else f"{stem}-{n}"
+    taken.add(doc_id)
+    return document if doc_id == document.article.doc_id else replace(document, article=replace(document.article, doc_id=doc_id))
 
+
+def _unique_ids(documents: list[Document]) -> list[Document]:
     taken: set[str] = set()
-    unique = []
-    for document in documents:
-        stem = Path(document.article.source).stem
-        doc_id, n = stem, 1
-        while doc_id in taken:
-            n += 1
-            doc_id = f"{stem}-{document.article.format}" if n == 2 else f"{stem}-{n}"
-        taken.add(doc_id)
-        unique.append(document if doc_id == document.article.doc_id else replace(document, article=replace(document.article, doc_id=doc_id)))
-    return unique
+    return [with_free_id(d, taken) for d in documents]
 
 
 def build_index(
@@ -324,12 +268,13 @@ def write_index(
     report: IngestReport | None = None,
     skipped_root: Path | None = None,
     previous: CorpusIndex | None = None,
+    shard_chunks: int = SHARD_CHUNKS,
 ) -> IngestReport:
-    """Write ``documents`` as the new version of ``index_dir``, atomically, embedding only what changed.
+    """Write ``documents`` as a whole new version of ``index_dir``, atomically, embedding only what changed.
 
-    The caller holds ``write_lock(index_dir)``. Vectors of documents whose text is unchanged
-    since the previous version are copied, so adding one document costs that document's
-    embeddings plus rewriting the (small) store and search structures.
+    The caller holds ``write_lock(index_dir)``. Documents whose text is unchanged since the
+    previous version keep their chunks, sentences and vectors; the rest are chunked and
+    embedded. Documents are laid into shards in order, a new shard every ``shard_chunks`` chunks.
     """
     began = time.perf_counter()
     report = report or IngestReport()
@@ -349,81 +294,121 @@ def write_index(
             previous if previous is not None else load_previous(index_dir),
             embedder_name=embedder.name if embedder else MODEL_NAME, chunk_words=chunk_words,
         )
-        articles, chunks, sentences = [], [], []
-        fresh: set[str] = set()
-        for document in documents:
-            article = document.article
-            before = reusable.get(article.source)
-            if before is not None and before.sha256 == article.sha256:
-                own_chunks, own_sentences = _renumbered(before, article.doc_id, len(chunks), len(sentences))
-            else:
-                chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=len(chunks), first_sentence_id=len(sentences))
-                own_chunks, own_sentences = list(chunked.chunks), list(chunked.sentences)
-                fresh.add(article.source)
-            articles.append(article)
-            chunks.extend(own_chunks)
-            sentences.extend(own_sentences)
-            document.place(staging / FILES_DIR / article.source)
-
-        dimension = embedder.dimension if embedder else DIMENSION
-        chunk_vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
-        sentence_vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
-        leads = lead_ins(sentences)
-        to_embed: list[tuple[np.ndarray, int, str]] = []
-        chunks_of, sentences_of = _group(chunks, lambda c: c.doc_id), _group(sentences, lambda s: s.source)
-        for article in articles:
-            own_chunks, own_sentences = chunks_of.get(article.doc_id, []), sentences_of.get(article.source, [])
-            if article.source not in fresh:
-                before = reusable[article.source]
-                report.unchanged.append(article.source)
-                chunk_vectors[[c.chunk_id for c in own_chunks]] = before.chunk_vectors
-                sentence_vectors[[s.sentence_id for s in own_sentences]] = before.sentence_vectors
-                continue
-            (report.updated if article.source in reusable else report.added).append(article.source)
-            to_embed += [(chunk_vectors, c.chunk_id, c.search_text) for c in own_chunks]
-            to_embed += [(sentence_vectors, s.sentence_id, sentence_embedding_text(s, leads.get(s.group))) for s in own_sentences]
-        report.removed = sorted(set(reusable) - {a.source for a in articles})
-
-        if to_embed:
-            if embedder is None:  # loaded only when something changed: an unchanged corpus re-ingests in about a second
-                embedder = onnx_embedder(staging) if with_onnx else default_embedder()
-            bar = _progress_bar(len(to_embed), enabled=progress)
-            embedding_began = time.perf_counter()
-            vectors = embedder.embed_many([t for _, _, t in to_embed], batch_size=batch_size, progress=bar.update)
-            report.embed_seconds = time.perf_counter() - embedding_began
-            bar.close()
-            for (target, row, _), vector in zip(to_embed, vectors):
-                target[row] = vector
-        report.embedded = len(to_embed)
-        report.chunks, report.sentences = len(chunks), len(sentences)
-
+        pieces, embedder = make_pieces(
+            documents, reusable, embedder, report=report, chunk_words=chunk_words, batch_size=batch_size, progress=progress,
+            onnx_dir=staging if with_onnx else None,
+        )
+        report.removed = sorted(set(reusable) - {d.article.source for d in documents})
+        shards = []
+        for number, group in enumerate(_lay_out(pieces, shard_chunks)):
+            name = f"shard-{number:03d}"
+            shards.append({"name": name, "dir": f"{SHARDS_DIR}/{name}", **write_shard(staging / SHARDS_DIR / name, group)})
+        report.chunks = sum(len(p.chunks) for p in pieces)
+        report.sentences = sum(len(p.sentences) for p in pieces)
         manifest = {
             "format": FORMAT_VERSION,
             "briefqa_version": __version__,
             "model": embedder.name if embedder else MODEL_NAME,
-            "dimension": dimension,
+            "dimension": embedder.dimension if embedder else DIMENSION,
             "chunk_words": chunk_words,
             "onnx": "model.onnx" if with_onnx else None,
             "verifier": _verifier_checksums(verifier_source),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "articles": [
-                {
-                    "source": d.article.source, "doc_id": d.article.doc_id, "format": d.article.format, "origin": d.origin,
-                    "sha256": d.article.sha256, "file_sha256": d.file_sha256, "bytes": d.size, "chars": len(d.article.text),
-                }
-                for d in documents
-            ],
+            "shards": shards,
+            "articles": [article_entry(p.document, shard["name"]) for shard, group in zip(shards, _lay_out(pieces, shard_chunks)) for p in group],
             "skipped": [
                 {"source": s, "reason": r, "file_sha256": _file_sha256(skipped_root / s)} for s, r in report.skipped if skipped_root is not None
             ],
-            "counts": {"documents": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
+            "counts": {"documents": len(pieces), "chunks": report.chunks, "sentences": report.sentences},
         }
-        _write_files(staging, manifest, articles, chunks, sentences, chunk_vectors, sentence_vectors)
+        write_manifest(staging, manifest)
+        _fsync_tree(staging)
         _swap_in(staging, index_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def article_entry(document: Document, shard: str) -> dict:
+    article = document.article
+    return {
+        "source": article.source, "doc_id": article.doc_id, "format": article.format, "origin": document.origin, "shard": shard,
+        "sha256": article.sha256, "file_sha256": document.file_sha256, "bytes": document.size, "chars": len(article.text),
+    }
+
+
+def make_pieces(
+    documents: list[Document], reusable: dict[str, Piece], embedder: Embedder | None, *, report: IngestReport,
+    chunk_words: int, batch_size: int, progress: bool, onnx_dir: Path | None,
+) -> tuple[list[Piece], Embedder | None]:
+    """Each document as a Piece: carried over when its text is unchanged, chunked and embedded otherwise."""
+    pieces: list[Piece] = []
+    to_embed: list[tuple[np.ndarray, int, str]] = []
+    dimension = embedder.dimension if embedder else DIMENSION
+    for document in documents:
+        article = document.article
+        before = reusable.get(article.source)
+        if before is not None and before.document.article.sha256 == article.sha256:
+            report.unchanged.append(article.source)
+            pieces.append(Piece(document, before.chunks, before.sentences, before.chunk_vectors, before.sentence_vectors))
+            continue
+        (report.updated if before is not None else report.added).append(article.source)
+        chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=0, first_sentence_id=0)
+        piece = Piece(
+            document, list(chunked.chunks), list(chunked.sentences),
+            np.zeros((len(chunked.chunks), dimension), np.float32), np.zeros((len(chunked.sentences), dimension), np.float32),
+        )
+        leads = lead_ins(piece.sentences)
+        to_embed += [(piece.chunk_vectors, c.chunk_id, c.search_text) for c in piece.chunks]
+        to_embed += [(piece.sentence_vectors, x.sentence_id, sentence_embedding_text(x, leads.get(x.group))) for x in piece.sentences]
+        pieces.append(piece)
+    if to_embed:
+        if embedder is None:  # loaded only when something changed: an unchanged corpus re-ingests in about a second
+            embedder = onnx_embedder(onnx_dir) if onnx_dir is not None else default_embedder()
+        bar = _progress_bar(len(to_embed), enabled=progress)
+        embedding_began = time.perf_counter()
+        vectors = embedder.embed_many([t for _, _, t in to_embed], batch_size=batch_size, progress=bar.update)
+        report.embed_seconds += time.perf_counter() - embedding_began
+        bar.close()
+        for (target, row, _), vector in zip(to_embed, vectors):
+            target[row] = vector
+    report.embedded += len(to_embed)
+    return pieces, embedder
+
+
+def _lay_out(pieces: list[Piece], shard_chunks: int) -> list[list[Piece]]:
+    """Pieces into shards, in order: a shard closes once it holds ``shard_chunks`` chunks."""
+    shards: list[list[Piece]] = [[]]
+    size = 0
+    for piece in pieces:
+        if shards[-1] and size + len(piece.chunks) > shard_chunks:
+            shards.append([])
+            size = 0
+        shards[-1].append(piece)
+        size += len(piece.chunks)
+    return shards
+
+
+def write_manifest(directory: Path, manifest: dict) -> None:
+    """Record every file's checksum (originals excepted) and write the manifest."""
+    # Originals (files/) are checked against their document's file_sha256 when served, not at every
+    # load: answering never reads them, and hashing every PDF of a large collection would slow each load.
+    known = manifest.get("files", {})
+    files = {}
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory).as_posix()
+        if not path.is_file() or FILES_DIR in path.relative_to(directory).parts or relative == MANIFEST or relative.startswith("."):
+            continue
+        files[relative] = known.get(relative) or _file_sha256(path)
+    manifest["files"] = files
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def original_path(index_dir: Path, manifest: dict, source: str) -> Path:
+    shard = next((a.get("shard") for a in manifest.get("articles", []) if a["source"] == source), None)
+    directory = next((s["dir"] for s in manifest.get("shards", []) if s["name"] == shard), None)
+    return index_dir / (directory or ".") / FILES_DIR / source
 
 
 @contextmanager
@@ -499,17 +484,6 @@ def _progress_bar(total: int, *, enabled: bool):
     return tqdm(total=total, desc="embedding", unit="text", disable=not enabled, file=sys.stderr)
 
 
-@dataclass
-class _Previous:
-    """What a document had in the previous version: reused when its text and the embedding settings are unchanged."""
-
-    sha256: str
-    chunks: list[Chunk]
-    sentences: list[Sentence]
-    chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray
-
-
 def load_previous(index_dir: Path) -> CorpusIndex | None:
     try:
         return load_index(index_dir)
@@ -517,31 +491,20 @@ def load_previous(index_dir: Path) -> CorpusIndex | None:
         return None
 
 
-def _reusable(old: CorpusIndex | None, *, embedder_name: str, chunk_words: int) -> dict[str, _Previous]:
-    """The previous version's chunks, sentences and vectors, by source, when they were made the same way."""
+def _reusable(old: CorpusIndex | None, *, embedder_name: str, chunk_words: int) -> dict[str, Piece]:
+    """The previous version's documents as pieces, by source, when they were made the same way."""
     if old is None or old.manifest.get("model") != embedder_name or old.manifest.get("chunk_words") != chunk_words:
         return {}
     reusable = {}
     chunks_of, sentences_of = _group(old.chunks, lambda c: c.doc_id), _group(old.sentences, lambda s: s.source)
     for article in old.articles.values():
         own_chunks, own_sentences = chunks_of.get(article.doc_id, []), sentences_of.get(article.source, [])
-        reusable[article.source] = _Previous(
-            article.sha256, own_chunks, own_sentences,
+        local_chunks, local_sentences = renumbered(own_chunks, own_sentences, 0, 0)
+        reusable[article.source] = Piece(
+            Document(article, None), local_chunks, local_sentences,
             old.chunk_vectors[[c.chunk_id for c in own_chunks]], old.sentence_vectors[[x.sentence_id for x in own_sentences]],
         )
     return reusable
-
-
-def _renumbered(previous: _Previous, doc_id: str, first_chunk_id: int, first_sentence_id: int) -> tuple[list[Chunk], list[Sentence]]:
-    """An unchanged document's chunks and sentences at their new positions: the same as chunking it again, without the work."""
-    new_ids = {x.sentence_id: first_sentence_id + i for i, x in enumerate(previous.sentences)}
-    new_chunk_ids = {c.chunk_id: first_chunk_id + i for i, c in enumerate(previous.chunks)}
-    sentences = [replace(x, sentence_id=new_ids[x.sentence_id], chunk_id=new_chunk_ids[x.chunk_id]) for x in previous.sentences]
-    chunks = [
-        replace(c, chunk_id=first_chunk_id + i, doc_id=doc_id, sentence_ids=tuple(new_ids[x] for x in c.sentence_ids))
-        for i, c in enumerate(previous.chunks)
-    ]
-    return chunks, sentences
 
 
 def _group(items, key) -> dict:
@@ -550,54 +513,6 @@ def _group(items, key) -> dict:
     for item in items:
         grouped.setdefault(key(item), []).append(item)
     return grouped
-
-
-def vector_index(vectors: np.ndarray):
-    """Exact search for small corpora; HNSW above ANN_THRESHOLD vectors, where exact search gets slow."""
-    import faiss
-
-    if len(vectors) < ANN_THRESHOLD:
-        index = faiss.IndexFlatIP(vectors.shape[1])
-    else:
-        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    index.add(vectors)
-    return index
-
-
-def describe_vector_index(count: int) -> dict:
-    if count < ANN_THRESHOLD:
-        return {"type": "IndexFlatIP", "vectors": count}
-    return {"type": "IndexHNSWFlat", "vectors": count, "M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH}
-
-
-def _write_files(staging: Path, manifest: dict, articles, chunks, sentences, chunk_vectors, sentence_vectors) -> None:
-    import bm25s
-    import faiss
-
-    store = {
-        "articles": [_article_to_json(a) for a in articles],
-        "chunks": [asdict(c) for c in chunks],
-        "sentences": [asdict(s) for s in sentences],
-    }
-    (staging / "store.json").write_text(json.dumps(store, ensure_ascii=False), encoding="utf-8")
-    np.save(staging / "chunks.npy", chunk_vectors)
-    np.save(staging / "sentences.npy", sentence_vectors)
-    manifest["faiss"] = {}
-    for name, vectors in (("chunks", chunk_vectors), ("sentences", sentence_vectors)):
-        faiss.write_index(vector_index(vectors), str(staging / f"{name}.faiss"))
-        manifest["faiss"][name] = describe_vector_index(len(vectors))
-    retriever = bm25s.BM25()
-    retriever.index([bm25_tokens(c) for c in chunks], show_progress=False)
-    retriever.save(str(staging / "bm25"))
-    # Originals (files/) are checked against their article's file_sha256 when served, not at every load:
-    # answering never reads them, and hashing every PDF of a large collection would slow each load and update.
-    manifest["files"] = {
-        str(p.relative_to(staging)): _file_sha256(p) for p in sorted(staging.rglob("*")) if p.is_file() and p.relative_to(staging).parts[0] != FILES_DIR
-    }
-    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    _fsync_tree(staging)
 
 
 def _swap_in(staging: Path, index_dir: Path) -> None:
@@ -612,7 +527,6 @@ def _swap_in(staging: Path, index_dir: Path) -> None:
 def load_index(index_dir: Path, *, verify: bool = True) -> CorpusIndex:
     """Load an index directory, verifying every file against the manifest's checksums."""
     import bm25s
-    import faiss
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
@@ -637,20 +551,25 @@ def load_index(index_dir: Path, *, verify: bool = True) -> CorpusIndex:
     if manifest.get("verifier") is None or not (index_dir / VERIFIER_DIR / MODEL_FILE).is_file():
         raise IndexCorrupt(f"index at {index_dir} has no answer verifier; rebuild with `briefqa ingest`")
     try:
-        store = json.loads((index_dir / "store.json").read_text(encoding="utf-8"))
-        chunk_vectors = np.load(index_dir / "chunks.npy")
-        sentence_vectors = np.load(index_dir / "sentences.npy")
-        faiss_index = faiss.read_index(str(index_dir / "chunks.faiss"))
-        sentence_faiss = faiss.read_index(str(index_dir / "sentences.faiss"))
-        bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
+        shards = [read_shard(index_dir / shard["dir"]) for shard in manifest["shards"]]
+        bm25 = bm25s.BM25.load(str(index_dir / manifest["shards"][0]["dir"] / "bm25")) if len(shards) == 1 else None
     except Exception as exc:  # any unreadable file means the same thing to the caller
         raise IndexCorrupt(f"index at {index_dir} cannot be read ({type(exc).__name__}); rebuild with `briefqa ingest`") from exc
-    articles = [_article_from_json(a) for a in store["articles"]]
-    chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in store["chunks"]]
-    sentences = [Sentence(**s) for s in store["sentences"]]
+    articles, chunks, sentences, chunk_parts, sentence_parts = [], [], [], [], []
+    for shard in shards:
+        chunk_parts.append((shard.faiss_chunks, len(chunks)))
+        sentence_parts.append((shard.faiss_sentences, len(sentences)))
+        placed_chunks, placed_sentences = renumbered(shard.chunks, shard.sentences, len(chunks), len(sentences))
+        articles += shard.articles
+        chunks += placed_chunks
+        sentences += placed_sentences
     dimension = manifest.get("dimension")
+    chunk_vectors = np.vstack([s.chunk_vectors for s in shards]) if shards else np.zeros((0, dimension), np.float32)
+    sentence_vectors = np.vstack([s.sentence_vectors for s in shards]) if shards else np.zeros((0, dimension), np.float32)
     if chunk_vectors.shape != (len(chunks), dimension) or sentence_vectors.shape != (len(sentences), dimension):
         raise IndexCorrupt(f"index vectors do not match the manifest's {dimension} dimensions; rebuild with `briefqa ingest`")
+    faiss_index = chunk_parts[0][0] if len(shards) == 1 else FanOut(chunk_parts)
+    sentence_faiss = sentence_parts[0][0] if len(shards) == 1 else FanOut(sentence_parts)
     if faiss_index.ntotal != len(chunks) or sentence_faiss.ntotal != len(sentences) or faiss_index.d != dimension:
         raise IndexCorrupt("FAISS index does not match the chunk store; rebuild with `briefqa ingest`")
     return CorpusIndex(
@@ -663,5 +582,5 @@ def load_index(index_dir: Path, *, verify: bool = True) -> CorpusIndex:
         sentence_vectors=sentence_vectors,
         faiss_index=faiss_index,
         sentence_faiss=sentence_faiss,
-        bm25=bm25,
+        bm25=bm25 if bm25 is not None else corpus_bm25(chunks),
     )
