@@ -224,17 +224,20 @@ ABSTENTION_TARGET = 0.60  # the issue's bar for refusing SQuAD 2.0's adversarial
 
 
 def _choose_threshold(confidence: np.ndarray, right: np.ndarray, rows: Rows) -> float:
-    """The lowest confidence at which out-of-fold abstention on the SQuAD articles meets the target.
+    """The lowest confidence at which out-of-fold abstention meets the target on every SQuAD training article.
 
-    Honesty first: every threshold below it refuses too few unanswerable questions; among
-    those that meet it, the lowest answers the most. The news groups hold only 20
-    unanswerable questions, too few to set a threshold on (one question moves abstention by
-    five points); on news the vetoes and tests/test_eval_bar.py guard abstention.
+    Honesty first: every threshold below it refuses too few unanswerable questions somewhere;
+    among those that meet it, the lowest answers the most. Asking it of each article, not of
+    their pooled questions, leaves room for the next article being harder than the average one:
+    pooled, the rule picked 0.26, and held-out abstention came out at 0.555. The news groups hold
+    only 20 unanswerable questions, too few to set a threshold on (one question moves abstention
+    by five points); on news the vetoes and tests/test_eval_bar.py guard abstention.
     """
-    squad = ~np.char.startswith(np.array(rows.question_docs, dtype=str), "news:")
-    refusable = squad & ~rows.answerable
+    docs = np.array(rows.question_docs, dtype=str)
+    squad = ~np.char.startswith(docs, "news:")
+    articles = sorted(set(docs[squad & ~rows.answerable].tolist()))
     for t in np.linspace(0.05, 0.95, 181):
-        if (confidence[refusable] < t).mean() >= ABSTENTION_TARGET:
+        if all((confidence[(docs == a) & ~rows.answerable] < t).mean() >= ABSTENTION_TARGET for a in articles):
             return float(t)
     return 0.95
 

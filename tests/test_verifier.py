@@ -117,11 +117,11 @@ def test_confidence_is_the_calibrated_probability_of_the_best_candidate(engine):
 
 
 def test_held_out_squad_articles_keep_their_figures(squad_engine):
-    """Measured at the chosen operating point: recall 0.942, answers 0.437, abstention 0.695 (README)."""
+    """Measured at the chosen operating point: recall 0.947, answers 0.384, abstention 0.757 (README)."""
     texts = {a.source: a.text for a in squad_engine.index.articles.values()}
     figures = evaluate(load_gold(SQUAD / "heldout.jsonl"), squad_engine.ask, texts.__getitem__).figures()
     assert figures["questions"] == 766
     assert figures["evidence_recall@5"] >= 0.93
-    assert figures["answer_accuracy"] >= 0.42
-    assert figures["abstention_accuracy"] >= 0.67
+    assert figures["answer_accuracy"] >= 0.36
+    assert figures["abstention_accuracy"] >= 0.73
     assert figures["citation_exactness"] == 1.0
