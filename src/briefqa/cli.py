@@ -129,7 +129,14 @@ def brief(topic: str, max_points: int, as_json: bool, output: Path | None, index
 @_index_option
 @click.option("--if-stale", is_flag=True, help="Do nothing when the index already matches the corpus.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quiet: bool) -> None:
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="ray: parse, chunk and embed on a Ray cluster (pip install 'briefqa[ray]').")
+@click.option("--address", default=None, help="Ray cluster address (with --engine ray); without it Ray starts locally.")
+@click.option("--shards", default=2, show_default=True, type=click.IntRange(1, 4096), help="Index shards to write (with --engine ray).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 4096), help="Embedding actors (with --engine ray).")
+def ingest(
+    corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quiet: bool, engine: str, address: str | None, shards: int, workers: int,
+) -> None:
     """Build or update the index from a folder of articles.
 
     Example: briefqa ingest --corpus seeds --index index
@@ -145,11 +152,23 @@ def ingest(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, quie
     ):
         click.echo(f"index at {index_dir} is up to date with {corpus_dir}")
         return
-    report = build_index(
-        corpus_dir, index_dir, chunk_words=settings.chunk_words, batch_size=settings.batch_size,
-        max_article_bytes=settings.max_article_bytes, verifier_dir=settings.verifier_dir,
-        progress=not quiet, warn=lambda line: click.echo(line, err=True),
-    )
+    if engine == "ray":
+        try:
+            from .distributed import build_index_on_ray
+            import ray  # noqa: F401
+        except ImportError:
+            raise click.ClickException("--engine ray needs Ray: pip install 'briefqa[ray]'") from None
+        report = build_index_on_ray(
+            corpus_dir, index_dir, address=address, shards=shards, workers=workers, chunk_words=settings.chunk_words,
+            batch_size=settings.batch_size, max_article_bytes=settings.max_article_bytes, verifier_dir=settings.verifier_dir,
+            warn=lambda line: click.echo(line, err=True),
+        )
+    else:
+        report = build_index(
+            corpus_dir, index_dir, chunk_words=settings.chunk_words, batch_size=settings.batch_size,
+            max_article_bytes=settings.max_article_bytes, verifier_dir=settings.verifier_dir,
+            progress=not quiet, warn=lambda line: click.echo(line, err=True),
+        )
     click.echo(f"indexed {corpus_dir} into {index_dir}: {report.summary()}")
 
 

@@ -269,16 +269,25 @@ def write_index(
     skipped_root: Path | None = None,
     previous: CorpusIndex | None = None,
     shard_chunks: int = SHARD_CHUNKS,
+    shard_count: int | None = None,
+    pieces: list[Piece] | None = None,
+    onnx_from: Path | None = None,
 ) -> IngestReport:
     """Write ``documents`` as a whole new version of ``index_dir``, atomically, embedding only what changed.
 
     The caller holds ``write_lock(index_dir)``. Documents whose text is unchanged since the
     previous version keep their chunks, sentences and vectors; the rest are chunked and
-    embedded. Documents are laid into shards in order, a new shard every ``shard_chunks`` chunks.
+    embedded. Documents are laid into shards in order, a new shard every ``shard_chunks`` chunks,
+    or into ``shard_count`` shards of about equal size. ``pieces`` already embedded elsewhere (on
+    Ray) are written as given.
     """
     began = time.perf_counter()
     report = report or IngestReport()
-    documents = _unique_ids(documents)
+    if pieces is not None:
+        documents = _unique_ids([p.document for p in pieces])
+        pieces = [replace(p, document=d) for p, d in zip(pieces, documents)]
+    else:
+        documents = _unique_ids(documents)
     index_dir = Path(index_dir).resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(index_dir)
@@ -287,20 +296,22 @@ def write_index(
     staging.mkdir()
     try:
         if with_onnx:
-            _place_onnx(index_dir, staging)
+            _place_onnx(Path(onnx_from) if onnx_from else index_dir, staging, fresh_export=onnx_from is not None and onnx_from != index_dir)
         verifier_source = Path(verifier_dir) if verifier_dir else bundled_model_dir()
         _place_verifier(verifier_source, staging / VERIFIER_DIR)
-        reusable = _reusable(
-            previous if previous is not None else load_previous(index_dir),
-            embedder_name=embedder.name if embedder else MODEL_NAME, chunk_words=chunk_words,
-        )
-        pieces, embedder = make_pieces(
-            documents, reusable, embedder, report=report, chunk_words=chunk_words, batch_size=batch_size, progress=progress,
-            onnx_dir=staging if with_onnx else None,
-        )
-        report.removed = sorted(set(reusable) - {d.article.source for d in documents})
+        if pieces is None:
+            reusable = _reusable(
+                previous if previous is not None else load_previous(index_dir),
+                embedder_name=embedder.name if embedder else MODEL_NAME, chunk_words=chunk_words,
+            )
+            pieces, embedder = make_pieces(
+                documents, reusable, embedder, report=report, chunk_words=chunk_words, batch_size=batch_size, progress=progress,
+                onnx_dir=staging if with_onnx else None,
+            )
+            report.removed = sorted(set(reusable) - {d.article.source for d in documents})
+        layout = _split(pieces, shard_count) if shard_count else _lay_out(pieces, shard_chunks)
         shards = []
-        for number, group in enumerate(_lay_out(pieces, shard_chunks)):
+        for number, group in enumerate(layout):
             name = f"shard-{number:03d}"
             shards.append({"name": name, "dir": f"{SHARDS_DIR}/{name}", **write_shard(staging / SHARDS_DIR / name, group)})
         report.chunks = sum(len(p.chunks) for p in pieces)
@@ -315,7 +326,7 @@ def write_index(
             "verifier": _verifier_checksums(verifier_source),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "shards": shards,
-            "articles": [article_entry(p.document, shard["name"]) for shard, group in zip(shards, _lay_out(pieces, shard_chunks)) for p in group],
+            "articles": [article_entry(p.document, shard["name"]) for shard, group in zip(shards, layout) for p in group],
             "skipped": [
                 {"source": s, "reason": r, "file_sha256": _file_sha256(skipped_root / s)} for s, r in report.skipped if skipped_root is not None
             ],
@@ -390,6 +401,17 @@ def _lay_out(pieces: list[Piece], shard_chunks: int) -> list[list[Piece]]:
     return shards
 
 
+def _split(pieces: list[Piece], count: int) -> list[list[Piece]]:
+    """Pieces into at most ``count`` shards of about equal chunk counts, in order (a document is never split)."""
+    total = max(1, sum(len(p.chunks) for p in pieces))
+    shards: list[list[Piece]] = [[] for _ in range(count)]
+    before = 0
+    for piece in pieces:
+        shards[min(count - 1, before * count // total)].append(piece)
+        before += len(piece.chunks)
+    return [group for group in shards if group]
+
+
 def write_manifest(directory: Path, manifest: dict) -> None:
     """Record every file's checksum (originals excepted) and write the manifest."""
     # Originals (files/) are checked against their document's file_sha256 when served, not at every
@@ -460,14 +482,15 @@ def onnx_embedder(index_dir: Path, *, threads: int = 2, serving: bool = False) -
     return OnnxEmbedder(Path(index_dir) / "model.onnx", Path(index_dir) / "tokenizer.json", threads=threads, serving=serving)
 
 
-def _place_onnx(previous_index: Path, staging: Path) -> None:
-    """Reuse the previous build's ONNX export when it is intact; export afresh otherwise (needs torch)."""
+def _place_onnx(previous_index: Path, staging: Path, *, fresh_export: bool = False) -> None:
+    """Reuse the previous build's ONNX export when it is intact (or an export just made for this build);
+    export afresh otherwise (needs torch)."""
     manifest = read_manifest(previous_index) or {}
     files = manifest.get("files", {})
-    reusable = manifest.get("model") == MODEL_NAME and all(
-        name in files and (previous_index / name).is_file() and _file_sha256(previous_index / name) == files[name]
-        for name in ("model.onnx", "tokenizer.json")
-    )
+    names = ("model.onnx", "tokenizer.json")
+    reusable = all((previous_index / n).is_file() for n in names) and (fresh_export or manifest.get("model") == MODEL_NAME and all(
+        name in files and _file_sha256(previous_index / name) == files[name] for name in names
+    ))
     if reusable:
         for name in ("model.onnx", "tokenizer.json"):
             try:

@@ -1,0 +1,169 @@
+"""Ingest on Ray: read, parse and chunk documents as Ray Data tasks, embed them in actors, write shards.
+
+Nothing else in briefqa imports this module, and it imports Ray only when called, so the
+default (local) path never needs Ray. The stages are briefqa's own (readers, chunking, the
+ONNX encoder, shards.write_shard); Ray only schedules them. Without an address Ray starts a
+local cluster with ``workers`` CPUs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .index import UPLOAD, IngestReport, _source_name, lead_ins, load_previous, sentence_embedding_text, stored_documents
+from .records import Chunk, Sentence
+from .shards import FOLDER, Document, Piece, article_from_json
+
+
+def _parse(row: dict, chunk_words: int, max_bytes: int) -> dict:
+    """One file -> its article, chunks and sentences (ids from 0), and the texts to embed; or the reason it was skipped."""
+    from .chunking import chunk_article
+    from .errors import BriefQAError
+    from .readers import read_document
+
+    path, source = Path(row["path"]), row["source"]
+    try:
+        if path.stat().st_size > max_bytes:
+            raise BriefQAError(f"{path.stat().st_size:,} bytes is over the {max_bytes:,}-byte document limit (BRIEFQA_MAX_ARTICLE_BYTES)")
+        data = path.read_bytes()
+        article = read_document(data, source)
+    except BriefQAError as exc:
+        return {"source": source, "error": str(exc).removeprefix(f"{source}: "), "record": ""}
+    chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=0, first_sentence_id=0)
+    leads = lead_ins(list(chunked.sentences))
+    texts = [c.search_text for c in chunked.chunks] + [sentence_embedding_text(s, leads.get(s.group)) for s in chunked.sentences]
+    record = {
+        "article": asdict(article), "chunks": [asdict(c) for c in chunked.chunks], "sentences": [asdict(s) for s in chunked.sentences],
+        "texts": texts,
+    }
+    return {"source": source, "error": "", "record": json.dumps(record, ensure_ascii=False)}
+
+
+class _Encoder:
+    """A Ray Data actor: loads the index's ONNX encoder once and embeds whole documents' texts."""
+
+    def __init__(self, onnx_dir: str, batch_size: int) -> None:
+        from .index import onnx_embedder
+
+        self.embedder = onnx_embedder(Path(onnx_dir), threads=1)
+        self.batch_size = batch_size
+
+    def __call__(self, batch: dict) -> dict:
+        vectors = []
+        for record in batch["record"]:
+            if not record:
+                vectors.append("")
+                continue
+            texts = json.loads(record)["texts"]
+            embedded = self.embedder.embed_many(texts, batch_size=self.batch_size) if texts else np.zeros((0, 0), np.float32)
+            vectors.append(np.asarray(embedded, dtype=np.float32).tobytes().hex())
+        return {**batch, "vectors": np.array(vectors, dtype=object)}
+
+
+def ray_pieces(
+    corpus_dir: Path, onnx_dir: Path, report: IngestReport, *, address: str | None, workers: int, chunk_words: int,
+    batch_size: int, max_bytes: int, warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> list[Piece]:
+    """Every readable document of the folder as an embedded Piece, computed on Ray."""
+    import ray
+
+    from .readers import list_documents
+
+    if not ray.is_initialized():
+        ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    files = [{"path": str(p), "source": _source_name(Path(corpus_dir), p)} for p in list_documents(Path(corpus_dir))]
+    if not files:
+        return []
+    dataset = ray.data.from_items(files, override_num_blocks=min(len(files), max(workers * 4, 1)))
+    parsed = dataset.map(_parse, fn_kwargs={"chunk_words": chunk_words, "max_bytes": max_bytes})
+    embedded = parsed.map_batches(
+        _Encoder, fn_constructor_kwargs={"onnx_dir": str(onnx_dir), "batch_size": batch_size},
+        compute=ray.data.ActorPoolStrategy(size=workers), batch_size=4, batch_format="numpy",
+    )
+    for name in ("ray.data", "ray.data._internal.execution.streaming_executor", "ray.data._internal.util"):
+        logging.getLogger(name).setLevel(logging.ERROR)  # ray.data sets up its loggers on first use; quiet them after
+    rows = sorted(embedded.take_all(), key=lambda r: r["source"])  # the local engine's order
+    pieces, seen = [], {}
+    for row in rows:
+        if row["error"]:
+            report.skipped.append((row["source"], row["error"]))
+            warn(f"skipped {row['source']}: {row['error']}")
+            continue
+        record = json.loads(row["record"])
+        article = article_from_json(record["article"])
+        if article.sha256 in seen:
+            reason = f"exact duplicate of {seen[article.sha256]}"
+            report.skipped.append((row["source"], reason))
+            warn(f"skipped {row['source']}: {reason}")
+            continue
+        seen[article.sha256] = row["source"]
+        chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in record["chunks"]]
+        sentences = [Sentence(**s) for s in record["sentences"]]
+        vectors = np.frombuffer(bytes.fromhex(row["vectors"]), dtype=np.float32).reshape(len(chunks) + len(sentences), -1)
+        data = (Path(corpus_dir) / row["source"]).read_bytes()
+        pieces.append(Piece(Document(article, data, FOLDER), chunks, sentences, vectors[: len(chunks)].copy(), vectors[len(chunks) :].copy()))
+        report.added.append(row["source"])
+    report.embedded = sum(len(p.chunks) + len(p.sentences) for p in pieces)
+    return pieces
+
+
+def uploaded_pieces(index_dir: Path, chunk_words: int, taken: set[str]) -> list[Piece]:
+    """Documents uploaded to the previous version, carried over with their vectors (a folder ingest keeps them)."""
+    from .index import _reusable
+    from .embeddings import MODEL_NAME
+
+    previous = load_previous(index_dir)
+    if previous is None:
+        return []
+    uploads = {d.article.source: d for d in stored_documents(index_dir, previous) if d.origin == UPLOAD and d.article.source not in taken}
+    reusable = _reusable(previous, embedder_name=MODEL_NAME, chunk_words=chunk_words)
+    return [Piece(uploads[s], reusable[s].chunks, reusable[s].sentences, reusable[s].chunk_vectors, reusable[s].sentence_vectors) for s in uploads]
+
+
+def build_index_on_ray(
+    corpus_dir: Path, index_dir: Path, *, address: str | None = None, shards: int = 2, workers: int = 2, chunk_words: int = 90,
+    batch_size: int = 32, max_article_bytes: int = 50 * 1024 * 1024, verifier_dir: Path | None = None,
+    warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> IngestReport:
+    """`briefqa ingest --engine ray`: the folder parsed, chunked and embedded on Ray, written as ``shards`` shards.
+
+    The index is written and swapped in only after every document is back from Ray, under the
+    same write lock and staging folder as a local ingest: a failed or killed run leaves the
+    previous index serving.
+    """
+    import tempfile
+
+    from .embeddings import export_onnx
+    from .errors import CorpusError
+    from .index import write_index, write_lock
+
+    began = time.perf_counter()
+    report = IngestReport()
+    index_dir = Path(index_dir)
+    with write_lock(index_dir), tempfile.TemporaryDirectory(prefix="briefqa-ray-") as scratch:
+        encoder_dir = index_dir if (index_dir / "model.onnx").is_file() else Path(scratch)
+        if encoder_dir != index_dir:
+            export_onnx(encoder_dir / "model.onnx")
+        pieces = ray_pieces(
+            corpus_dir, encoder_dir, report, address=address, workers=workers, chunk_words=chunk_words, batch_size=batch_size,
+            max_bytes=max_article_bytes, warn=warn,
+        )
+        pieces += uploaded_pieces(index_dir, chunk_words, {p.document.article.source for p in pieces})
+        if not pieces:
+            raise CorpusError(f"no readable documents in {corpus_dir} (briefqa reads .txt, .md, .html, .htm, .pdf and .docx)")
+        write_index(
+            [p.document for p in pieces], index_dir, report=report, pieces=pieces, shard_count=shards, chunk_words=chunk_words,
+            verifier_dir=verifier_dir, skipped_root=Path(corpus_dir), onnx_from=encoder_dir, progress=False,
+        )
+    report.seconds = time.perf_counter() - began
+    return report
