@@ -40,3 +40,58 @@ def test_the_ray_index_answers_every_dev_question_like_the_local_one(ray_index, 
             sharded.answered, sharded.answer, sharded.confidence, sharded.citations,
         ), item["id"]
     assert engine.brief("human smuggling").markdown == distributed.brief("human smuggling").markdown
+
+
+def test_two_serve_replicas_answer_200_concurrent_requests_without_error(index_dir, tmp_path):
+    import shutil
+    import signal
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .test_web import free_port
+    from .test_cli import BRIEFQA
+
+    target = tmp_path / "index"
+    shutil.copytree(index_dir, target)
+    port = free_port()
+    server = subprocess.Popen(
+        [BRIEFQA, "serve", "--engine", "ray", "--replicas", "2", "--port", str(port), "--index", str(target)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        health = _wait_for_health(url, timeout=180)
+        assert health["replicas"] == 2 and health["status"] == "ok" and health["documents"] == 5
+        questions = [item["question"] for item in load_gold(DATA / "dev.jsonl")]
+
+        def ask(n: int) -> tuple[int, bool]:
+            import urllib.request
+
+            body = json.dumps({"question": questions[n % len(questions)]}).encode()
+            request = urllib.request.Request(f"{url}/ask", data=body, headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())["question"] == questions[n % len(questions)]
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            outcomes = list(pool.map(ask, range(200)))
+        assert outcomes == [(200, True)] * 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _wait_for_health(url: str, timeout: float) -> dict:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"briefqa serve --engine ray did not answer at {url} within {timeout} s")

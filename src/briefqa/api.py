@@ -179,7 +179,9 @@ async def _too_large(send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(
+    engine: Engine | None = None, *, index_dir: Path | None = None, settings: Settings | None = None, replicas: int | None = None,
+) -> FastAPI:
     """Build the app. Tests pass their own Engine; ``briefqa serve`` lets settings decide."""
     settings = settings or get_settings()
 
@@ -205,6 +207,7 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
         lifespan=lifespan,
     )
     app.state.api_key = settings.api_key
+    app.state.replicas = replicas  # set when Ray Serve runs one copy of this app per replica
     if engine is not None:  # usable before lifespan runs, as schemathesis' ASGI transport does
         app.state.engine = engine
     if settings.cors_origins:
@@ -298,7 +301,7 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     def reload(engine: EngineDep) -> HealthOut:
         """Load the index on disk now (the server also notices a new index by itself within a second)."""
         engine.load()
-        return HealthOut(**engine.health().__dict__, accepts_writes=not app.state.read_only)
+        return HealthOut(**engine.health().__dict__, accepts_writes=not app.state.read_only, replicas=app.state.replicas)
 
     app.include_router(protected)
 
@@ -312,7 +315,7 @@ def create_app(engine: Engine | None = None, *, index_dir: Path | None = None, s
     @app.get("/health", response_model=HealthOut, tags=["service"])
     def health(engine: EngineDep) -> HealthOut:
         """Service status, index size, model, build time and query embedder. Never needs a key."""
-        return HealthOut(**engine.health().__dict__, accepts_writes=not app.state.read_only)
+        return HealthOut(**engine.health().__dict__, accepts_writes=not app.state.read_only, replicas=app.state.replicas)
 
     return app
 

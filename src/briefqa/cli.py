@@ -249,7 +249,13 @@ def documents(as_json: bool, index_dir: Path | None) -> None:
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
 @_index_option
 @click.option("--read-only", is_flag=True, help="Refuse document uploads and deletions (as BRIEFQA_READ_ONLY=1).")
-def serve(host: str | None, port: int | None, index_dir: Path | None, read_only: bool) -> None:
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="ray: serve the same app through Ray Serve replicas (pip install 'briefqa[ray]').")
+@click.option("--replicas", default=2, show_default=True, type=click.IntRange(1, 1024), help="Ray Serve replicas (with --engine ray).")
+@click.option("--address", default=None, help="Ray cluster address (with --engine ray); without it Ray starts locally.")
+def serve(
+    host: str | None, port: int | None, index_dir: Path | None, read_only: bool, engine: str, replicas: int, address: str | None,
+) -> None:
     """Serve the HTTP API and Swagger UI at /docs.
 
     Example: briefqa serve --port 8000
@@ -268,6 +274,17 @@ def serve(host: str | None, port: int | None, index_dir: Path | None, read_only:
     briefqa_log = logging.getLogger("briefqa")
     briefqa_log.addHandler(handler)
     briefqa_log.setLevel(logging.INFO)
+    if engine == "ray":
+        try:
+            from .distributed import serve_on_ray
+            import ray  # noqa: F401
+        except ImportError:
+            raise click.ClickException("--engine ray needs Ray: pip install 'briefqa[ray]'") from None
+        serve_on_ray(
+            (index_dir or settings.index_dir).resolve(), settings, replicas=replicas, host=host or settings.host,
+            port=port or settings.port, address=address,
+        )
+        return
     app = create_app(index_dir=index_dir or settings.index_dir, settings=settings)
     # Our access log (briefqa.access, one JSON line per request) replaces uvicorn's.
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)

@@ -167,3 +167,38 @@ def build_index_on_ray(
         )
     report.seconds = time.perf_counter() - began
     return report
+
+
+def serve_on_ray(index_dir: Path, settings, *, replicas: int, host: str, port: int, address: str | None = None) -> None:
+    """`briefqa serve --engine ray`: the same FastAPI app, one copy per Ray Serve replica, each loading the index once.
+
+    Every replica builds its own app (and so its own Engine, hot reload included) from the
+    settings; Ray Serve's proxy spreads requests over them. Blocks until interrupted.
+    """
+    import ray
+    from ray import serve
+
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    serve.start(http_options={"host": host, "port": port})
+
+    def build_app():
+        from .api import create_app
+
+        return create_app(index_dir=Path(index_dir), settings=settings, replicas=replicas)
+
+    @serve.deployment(name="briefqa", num_replicas=replicas, ray_actor_options={"num_cpus": 0})
+    @serve.ingress(build_app)
+    class Replica:
+        pass
+
+    serve.run(Replica.bind(), name="briefqa", route_prefix="/")
+    print(f"briefqa serving on http://{host}:{port} with {replicas} Ray Serve replicas; Ctrl-C stops", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        serve.shutdown()
+        ray.shutdown()

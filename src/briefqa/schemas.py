@@ -180,6 +180,7 @@ class HealthOut(BaseModel):
     verifier: str | None = Field(None, description="Answer verifier in use: its version and answer threshold")
     reason: str | None = Field(None, description="Why the status is not ok, and how to fix it")
     accepts_writes: bool = Field(True, description="Whether POST and DELETE /documents are allowed (false under BRIEFQA_READ_ONLY)")
+    replicas: int | None = Field(None, description="Ray Serve replicas serving this app (briefqa serve --engine ray); null for one process")
 
 
 class ErrorOut(BaseModel):
