@@ -95,3 +95,46 @@ def _wait_for_health(url: str, timeout: float) -> dict:
         except OSError:
             time.sleep(0.5)
     raise AssertionError(f"briefqa serve --engine ray did not answer at {url} within {timeout} s")
+
+
+def test_killing_a_ray_worker_during_ingest_never_leaves_a_half_written_index(index_dir, tmp_path):
+    """A Ray worker is SIGKILLed mid-ingest: Ray retries its work and the ingest completes, or the
+    ingest fails and the previous index is still there, whole. Never a half-written index."""
+    import shutil
+    import signal
+    import subprocess
+    import time
+
+    from briefqa.index import load_index
+
+    from .test_cli import BRIEFQA
+    from .test_reliability import long_article
+
+    target = tmp_path / "index"
+    shutil.copytree(index_dir, target)
+    before = (target / "manifest.json").read_text()
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    for n in range(6):  # enough text that embedding is still running when the worker dies
+        (corpus / f"harbour{n}.txt").write_text(f"Harbour report {n}\n\n" + long_article(400), encoding="utf-8")
+    ingest = subprocess.Popen(
+        [BRIEFQA, "ingest", "--engine", "ray", "--shards", "2", "--workers", "2", "--corpus", str(corpus), "--index", str(target)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and time.monotonic() < deadline and ingest.poll() is None:
+        found = subprocess.run(["pgrep", "-f", "MapWorker"], capture_output=True, text=True).stdout.split()
+        if found:
+            time.sleep(2.0)  # let it take work first
+            subprocess.run(["kill", "-9", found[0]])
+            killed = found[0]
+        time.sleep(0.2)
+    out, err = ingest.communicate(timeout=600)
+    assert killed is not None, "no Ray worker to kill: the ingest finished first"
+    if ingest.returncode == 0:
+        index = load_index(target)  # every checksum verified
+        assert len(index.articles) == 11 and "added 11" in out  # a Ray ingest embeds every document afresh
+    else:
+        assert (target / "manifest.json").read_text() == before
+        assert len(load_index(target).articles) == 5
