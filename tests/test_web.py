@@ -59,6 +59,18 @@ class Server:
         self.process.terminate()
         self.process.wait(timeout=20)
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stop()
+
+
+def copied_index(index_dir: Path, tmp_path_factory, name: str) -> Path:
+    target = tmp_path_factory.mktemp(name) / "index"
+    shutil.copytree(index_dir, target)
+    return target
+
 
 def chromium(download_dir: Path):
     from selenium import webdriver
@@ -119,11 +131,8 @@ def console_errors(browser) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(index_dir, tmp_path_factory):
-    target = tmp_path_factory.mktemp("web") / "index"
-    shutil.copytree(index_dir, target)
-    running = Server(target)
-    yield running
-    running.stop()
+    with Server(copied_index(index_dir, tmp_path_factory, "web")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -232,18 +241,13 @@ def test_an_unreadable_upload_shows_a_sentence_saying_what_to_do(server, browser
 def test_a_read_only_server_shows_no_upload_or_delete_controls(index_dir, tmp_path_factory, browser):
     from selenium.webdriver.common.by import By
 
-    target = tmp_path_factory.mktemp("read-only") / "index"
-    shutil.copytree(index_dir, target)
-    read_only = Server(target, BRIEFQA_READ_ONLY="1")
-    try:
+    with Server(copied_index(index_dir, tmp_path_factory, "read-only"), BRIEFQA_READ_ONLY="1") as read_only:
         browser.get(read_only.url + "/#documents")
         wait_text(browser, "#document-list", "HSI’s Focus on Disrupting Drug Trafficking Networks")
         assert not browser.find_element(By.ID, "upload-form").is_displayed()
         assert browser.find_elements(By.CSS_SELECTOR, "#document-list button.danger") == []
         browser.get(read_only.url + "/#status")
         wait_text(browser, "#status-list", "no (read-only)")
-    finally:
-        read_only.stop()
 
 
 def test_every_control_is_reachable_with_tab(server, browser):
@@ -287,13 +291,11 @@ def test_screenshots_of_each_view_at_laptop_and_phone_widths(server, browser):
 
 
 def test_with_an_api_key_the_page_asks_for_it_and_a_wrong_key_shows_the_error(index_dir, tmp_path_factory, browser):
-    target = tmp_path_factory.mktemp("keyed") / "index"
-    shutil.copytree(index_dir, target)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    keyed = Server(target, BRIEFQA_API_KEY="k3y-for-tests")
+    keyed = Server(copied_index(index_dir, tmp_path_factory, "keyed"), BRIEFQA_API_KEY="k3y-for-tests")
     try:
         browser.get(keyed.url + "/")
         browser.execute_script("sessionStorage.clear()")

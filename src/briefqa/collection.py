@@ -20,7 +20,7 @@ from pathlib import Path
 from .embeddings import Embedder
 from .errors import DocumentNotFound, DocumentTooLarge, IndexCorrupt, IndexNotFound, InvalidInput
 from .index import (
-    FORMAT_VERSION, MANIFEST, SHARD_CHUNKS, SHARDS_DIR, VERIFIER_DIR, IngestReport, _file_sha256, _fsync_tree, article_entry,
+    FORMAT_VERSION, MANIFEST, SHARD_CHUNKS, SHARDS_DIR, IngestReport, _file_sha256, _fsync_tree, article_entry, file_checksums,
     make_pieces, read_manifest, with_free_id, write_lock,
 )
 from .readers import read_document
@@ -149,7 +149,7 @@ def _update(
     updated = {**manifest, "version": version, "shards": new_shards, "articles": articles,
                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     updated["counts"] = {k: sum(s["counts"][k] for s in new_shards) for k in ("documents", "chunks", "sentences")}
-    updated["files"] = _checksums(index_dir, updated, manifest)
+    updated["files"] = file_checksums(index_dir, updated, manifest.get("files"))
     _replace_manifest(index_dir, updated)
     _remove_unreferenced_shards(index_dir, keep={s["dir"] for s in manifest["shards"]} | {s["dir"] for s in new_shards})
     report.chunks, report.sentences = updated["counts"]["chunks"], updated["counts"]["sentences"]
@@ -174,19 +174,6 @@ def _current_manifest(index_dir: Path, chunk_words: int) -> dict:
     if manifest.get("chunk_words") != chunk_words:
         raise InvalidInput(f"the index was built with {manifest.get('chunk_words')}-word chunks, not {chunk_words}; re-ingest to change it")
     return manifest
-
-
-def _checksums(index_dir: Path, manifest: dict, previous: dict) -> dict[str, str]:
-    """Checksums of the files the manifest names: carried over for untouched files, computed for new ones."""
-    known = previous.get("files", {})
-    roots = [index_dir / s["dir"] for s in manifest["shards"]] + [index_dir / VERIFIER_DIR]
-    paths = [p for root in roots for p in root.rglob("*") if p.is_file() and FILES_DIR not in p.relative_to(root).parts]
-    paths += [index_dir / name for name in ("model.onnx", "tokenizer.json") if (index_dir / name).is_file()]
-    files = {}
-    for path in sorted(paths):
-        relative = path.relative_to(index_dir).as_posix()
-        files[relative] = known.get(relative) or _file_sha256(path)
-    return files
 
 
 def _replace_manifest(index_dir: Path, manifest: dict) -> None:

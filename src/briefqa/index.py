@@ -199,10 +199,11 @@ def stored_documents(index_dir: Path, index: CorpusIndex | None = None) -> list[
     """The documents an index holds, with their original bytes, to carry into its next version."""
     index = index or load_index(index_dir)
     recorded = {a["source"]: a for a in index.manifest.get("articles", [])}
+    originals = _original_paths(Path(index_dir), index.manifest)
     documents = []
     for article in index.articles.values():
         entry = recorded.get(article.source, {})
-        original = original_path(Path(index_dir), index.manifest, article.source)
+        original = originals.get(article.source, Path(index_dir) / FILES_DIR / article.source)
         origin = entry.get("origin", FOLDER)
         if original.is_file() and entry.get("file_sha256"):
             documents.append(Document(article, None, origin, kept_file=original, known_sha256=entry["file_sha256"]))
@@ -412,25 +413,34 @@ def _split(pieces: list[Piece], count: int) -> list[list[Piece]]:
     return [group for group in shards if group]
 
 
+def file_checksums(index_dir: Path, manifest: dict, known: dict[str, str] | None = None) -> dict[str, str]:
+    """Checksums of the files a manifest names: the encoder, the verifier and its shards' files.
+
+    ``known`` carries over the previous version's checksums for files it already had (an update
+    hashes only the shards it wrote). Originals (files/) are left out: they are checked against
+    their document's file_sha256 when served, since answering never reads them and hashing every
+    PDF of a large collection would slow each load.
+    """
+    known = known or {}
+    roots = [index_dir / s["dir"] for s in manifest["shards"]] + [index_dir / VERIFIER_DIR]
+    paths = [p for root in roots for p in root.rglob("*") if p.is_file() and FILES_DIR not in p.relative_to(root).parts]
+    paths += [index_dir / name for name in ("model.onnx", "tokenizer.json") if (index_dir / name).is_file()]
+    return {p.relative_to(index_dir).as_posix(): known.get(p.relative_to(index_dir).as_posix()) or _file_sha256(p) for p in sorted(paths)}
+
+
 def write_manifest(directory: Path, manifest: dict) -> None:
-    """Record every file's checksum (originals excepted) and write the manifest."""
-    # Originals (files/) are checked against their document's file_sha256 when served, not at every
-    # load: answering never reads them, and hashing every PDF of a large collection would slow each load.
-    known = manifest.get("files", {})
-    files = {}
-    for path in sorted(directory.rglob("*")):
-        relative = path.relative_to(directory).as_posix()
-        if not path.is_file() or FILES_DIR in path.relative_to(directory).parts or relative == MANIFEST or relative.startswith("."):
-            continue
-        files[relative] = known.get(relative) or _file_sha256(path)
-    manifest["files"] = files
+    manifest["files"] = file_checksums(directory, manifest)
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def original_path(index_dir: Path, manifest: dict, source: str) -> Path:
-    shard = next((a.get("shard") for a in manifest.get("articles", []) if a["source"] == source), None)
-    directory = next((s["dir"] for s in manifest.get("shards", []) if s["name"] == shard), None)
-    return index_dir / (directory or ".") / FILES_DIR / source
+    return _original_paths(index_dir, manifest).get(source, index_dir / FILES_DIR / source)
+
+
+def _original_paths(index_dir: Path, manifest: dict) -> dict[str, Path]:
+    """Where each document's original is kept: in its shard's files/ folder."""
+    directories = {s["name"]: s["dir"] for s in manifest.get("shards", [])}
+    return {a["source"]: index_dir / directories.get(a.get("shard"), ".") / FILES_DIR / a["source"] for a in manifest.get("articles", [])}
 
 
 @contextmanager

@@ -191,14 +191,20 @@ async function ask(question) {
     answer.passages.length ? related : null));
 }
 
-$("#ask-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const question = $("#question").value.trim();
-  if (!question) return;
-  notice("");
-  state.retry = () => ask(question);
-  withBusy(event.target, ask(question)).catch(show);
-});
+// A form with one text box: run ``action`` on its trimmed text, with the button busy meanwhile;
+// after a 401 the same action is retried once the key is given.
+function onSubmit(form, box, action) {
+  $(form).addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $(box).value.trim();
+    if (!text) return;
+    notice("");
+    state.retry = () => action(text);
+    withBusy(event.target, action(text)).catch(show);
+  });
+}
+
+onSubmit("#ask-form", "#question", ask);
 
 async function withBusy(form, promise) {
   const button = form.querySelector("button[type=submit]");
@@ -244,14 +250,7 @@ async function brief(topic) {
     download), cards);
 }
 
-$("#brief-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const topic = $("#topic").value.trim();
-  if (!topic) return;
-  notice("");
-  state.retry = () => brief(topic);
-  withBusy(event.target, brief(topic)).catch(show);
-});
+onSubmit("#brief-form", "#topic", brief);
 
 // -- Documents ----------------------------------------------------------------
 
