@@ -112,6 +112,8 @@ def test_a_sharded_index_answers_exactly_like_a_single_one(index_dir, tmp_path):
     manifest = json.loads((sharded / "manifest.json").read_text())
     assert [s["documents"] for s in manifest["shards"]] == [[p.name] for p in sorted(SEEDS.glob("*.txt"))]
     assert sum(s["counts"]["chunks"] for s in manifest["shards"]) == 68
+    assert manifest["bm25"] == "shards/corpus-bm25" and "shards/corpus-bm25/params.index.json" in manifest["files"]
+    assert_same_bm25(load_index(index_dir), load_index(sharded))
     single, split = Engine(index_dir), Engine(sharded)
     for item in load_gold(DATA / "dev.jsonl"):
         a, b = single.ask(item["question"]), split.ask(item["question"])
@@ -121,6 +123,18 @@ def test_a_sharded_index_answers_exactly_like_a_single_one(index_dir, tmp_path):
         ], item["id"]
     for topic in ("human smuggling", "Sinaloa Cartel", "money laundering"):
         assert single.brief(topic).markdown == split.brief(topic).markdown
+
+
+def assert_same_bm25(expected, actual) -> None:
+    """Term weights are corpus-wide: every chunk scores the same for the same query, whatever its shard."""
+    import numpy as np
+
+    from briefqa.terms import content_stems
+
+    assert actual.bm25.vocab_dict == expected.bm25.vocab_dict
+    for query in ("cartel money laundering", "ferry timetable for the cartel", "smuggling routes across the border"):
+        tokens = [t for t in content_stems(query) if t in expected.bm25.vocab_dict]
+        np.testing.assert_allclose(actual.bm25.get_scores(tokens), expected.bm25.get_scores(tokens), rtol=1e-6)
 
 
 def test_adding_a_document_rewrites_only_the_last_shard(index_dir, tmp_path):
@@ -135,5 +149,15 @@ def test_adding_a_document_rewrites_only_the_last_shard(index_dir, tmp_path):
     assert [s["dir"] for s in after["shards"][:-1]] == [s["dir"] for s in before["shards"][:-1]]  # untouched, not rewritten
     assert after["shards"][-1]["dir"] != before["shards"][-1]["dir"] and after["shards"][-1]["documents"][-1] == "notice.txt"
     assert load_index(sharded).articles["notice"].title == "Harbour notice"
+    assert after["bm25"] == "shards/corpus-bm25.v1"  # rebuilt over every shard at the write, not at each load
+    rebuilt = tmp_path / "rebuilt"
+    shutil.copytree(SEEDS, rebuilt / "corpus")
+    (rebuilt / "corpus" / "notice.txt").write_bytes(b"Harbour notice\n\nThe ferry timetable changes in June.\n")
+    build_index(rebuilt / "corpus", rebuilt / "index", progress=False, shard_chunks=30)
+    assert_same_bm25(load_index(rebuilt / "index"), load_index(sharded))
     remove_document(sharded, "notice")
     assert "notice" not in load_index(sharded).articles
+    final = json.loads((sharded / "manifest.json").read_text())
+    kept = {p.relative_to(sharded).as_posix() for p in (sharded / "shards").iterdir()}
+    assert final["bm25"] == "shards/corpus-bm25.v2" and {"shards/corpus-bm25.v1", "shards/corpus-bm25.v2"} <= kept
+    assert "shards/corpus-bm25" not in kept  # two versions back: removed

@@ -33,6 +33,28 @@ def test_ray_ingest_writes_two_checksummed_shards(ray_index):
     assert sum(s["counts"]["documents"] for s in manifest["shards"]) == 5
     assert sum(s["counts"]["chunks"] for s in manifest["shards"]) == 68
     assert {f"{s['dir']}/store.json" for s in manifest["shards"]} <= set(manifest["files"])
+    assert manifest["bm25"] == "shards/corpus-bm25"  # one BM25 over both shards' chunks
+
+
+@pytest.mark.parametrize("damaged", ["shard-001/sentences.faiss", "corpus-bm25/data.csc.index.npy"])
+def test_a_corrupt_shard_degrades_health_and_is_never_answered_from(ray_index, tmp_path, damaged):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from briefqa.api import create_app
+
+    copy = tmp_path / "index"
+    shutil.copytree(ray_index, copy)
+    with open(copy / "shards" / damaged, "r+b") as handle:  # one byte flipped, the size unchanged
+        handle.seek(-1, 2)
+        last = handle.read(1)
+        handle.seek(-1, 2)
+        handle.write(bytes([last[0] ^ 0xFF]))
+    with TestClient(create_app(Engine(copy))) as client:
+        health = client.get("/health").json()
+        assert health["status"] == "degraded" and f"shards/{damaged} fails its checksum" in health["reason"]
+        assert client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2021?"}).status_code == 503
 
 
 def test_the_ray_index_answers_every_dev_question_like_the_local_one(ray_index, engine):

@@ -20,8 +20,8 @@ from pathlib import Path
 from .embeddings import Embedder
 from .errors import DocumentNotFound, DocumentTooLarge, IndexCorrupt, IndexNotFound, InvalidInput
 from .index import (
-    FORMAT_VERSION, MANIFEST, SHARD_CHUNKS, SHARDS_DIR, IngestReport, _file_sha256, _fsync_tree, article_entry, file_checksums,
-    make_pieces, read_manifest, with_free_id, write_lock,
+    CORPUS_BM25, FORMAT_VERSION, MANIFEST, SHARD_CHUNKS, SHARDS_DIR, IngestReport, _file_sha256, _fsync_tree, article_entry,
+    file_checksums, make_pieces, read_manifest, with_free_id, write_corpus_bm25, write_lock,
 )
 from .readers import read_document
 from .records import Article
@@ -146,12 +146,18 @@ def _update(
                 articles.append(article_entry(document, name))
             else:
                 articles.append(entries[source])
-    updated = {**manifest, "version": version, "shards": new_shards, "articles": articles,
-               "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    bm25_dir = f"{SHARDS_DIR}/{CORPUS_BM25}.v{version}"
+    shutil.rmtree(index_dir / bm25_dir, ignore_errors=True)
+    updated = {**manifest, "version": version, "shards": new_shards, "bm25": write_corpus_bm25(index_dir, new_shards, bm25_dir),
+               "articles": articles, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    if updated["bm25"] == bm25_dir:
+        _fsync_tree(index_dir / bm25_dir)
     updated["counts"] = {k: sum(s["counts"][k] for s in new_shards) for k in ("documents", "chunks", "sentences")}
     updated["files"] = file_checksums(index_dir, updated, manifest.get("files"))
     _replace_manifest(index_dir, updated)
-    _remove_unreferenced_shards(index_dir, keep={s["dir"] for s in manifest["shards"]} | {s["dir"] for s in new_shards})
+    _remove_unreferenced_shards(
+        index_dir, keep={s["dir"] for s in manifest["shards"] + new_shards} | {m.get("bm25") for m in (manifest, updated)},
+    )
     report.chunks, report.sentences = updated["counts"]["chunks"], updated["counts"]["sentences"]
     report.seconds = time.perf_counter() - began
     new_sources = {d.article.source for d in new}

@@ -46,7 +46,7 @@ from .errors import CorpusError, IndexCorrupt, IndexNotFound
 from .readers import list_documents, read_document
 from .records import Article, Chunk, Sentence
 from .shards import (
-    FILES_DIR, FOLDER, UPLOAD, Document, FanOut, Piece, corpus_bm25, read_shard, renumbered, write_shard,
+    FILES_DIR, FOLDER, UPLOAD, Document, FanOut, Piece, corpus_bm25, read_chunks, read_shard, renumbered, write_shard,
 )
 from .verifier import META_FILE, MODEL_FILE, bundled_model_dir, read_card
 
@@ -54,6 +54,7 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = 4  # 2: the verifier travels inside the index; 3: five formats, originals kept; 4: shards
 VERIFIER_DIR = "verifier"
 SHARDS_DIR = "shards"
+CORPUS_BM25 = "corpus-bm25"  # beside the shards: BM25 over all of them, when there are several
 # A folder ingest closes a shard at this many chunks. An update rewrites only the shards holding
 # the documents it touches, so this bounds the cost of adding a document whatever the index size.
 SHARD_CHUNKS = 1_000
@@ -317,6 +318,7 @@ def write_index(
             shards.append({"name": name, "dir": f"{SHARDS_DIR}/{name}", **write_shard(staging / SHARDS_DIR / name, group)})
         report.chunks = sum(len(p.chunks) for p in pieces)
         report.sentences = sum(len(p.sentences) for p in pieces)
+        bm25_dir = write_corpus_bm25(staging, shards, f"{SHARDS_DIR}/{CORPUS_BM25}")
         manifest = {
             "format": FORMAT_VERSION,
             "briefqa_version": __version__,
@@ -327,6 +329,7 @@ def write_index(
             "verifier": _verifier_checksums(verifier_source),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "shards": shards,
+            "bm25": bm25_dir,
             "articles": [article_entry(p.document, shard["name"]) for shard, group in zip(shards, layout) for p in group],
             "skipped": [
                 {"source": s, "reason": r, "file_sha256": _file_sha256(skipped_root / s)} for s, r in report.skipped if skipped_root is not None
@@ -413,6 +416,20 @@ def _split(pieces: list[Piece], count: int) -> list[list[Piece]]:
     return [group for group in shards if group]
 
 
+def write_corpus_bm25(index_dir: Path, shards: list[dict], target: str) -> str:
+    """The BM25 index a loaded index searches, as a path inside ``index_dir``.
+
+    One shard's own BM25 is already corpus-wide. Over several shards, one BM25 over every chunk
+    (in load order) is written at ``target``, so term weights never depend on which shard holds a
+    chunk, and the cost of building it is paid once per write, not at every load of every replica.
+    """
+    if len(shards) == 1:
+        return f"{shards[0]['dir']}/bm25"
+    chunks = [chunk for shard in shards for chunk in read_chunks(index_dir / shard["dir"])]
+    corpus_bm25(chunks).save(str(index_dir / target))
+    return target
+
+
 def file_checksums(index_dir: Path, manifest: dict, known: dict[str, str] | None = None) -> dict[str, str]:
     """Checksums of the files a manifest names: the encoder, the verifier and its shards' files.
 
@@ -423,6 +440,7 @@ def file_checksums(index_dir: Path, manifest: dict, known: dict[str, str] | None
     """
     known = known or {}
     roots = [index_dir / s["dir"] for s in manifest["shards"]] + [index_dir / VERIFIER_DIR]
+    roots += [index_dir / manifest["bm25"]] if manifest.get("bm25") else []
     paths = [p for root in roots for p in root.rglob("*") if p.is_file() and FILES_DIR not in p.relative_to(root).parts]
     paths += [index_dir / name for name in ("model.onnx", "tokenizer.json") if (index_dir / name).is_file()]
     return {p.relative_to(index_dir).as_posix(): known.get(p.relative_to(index_dir).as_posix()) or _file_sha256(p) for p in sorted(paths)}
@@ -585,7 +603,8 @@ def load_index(index_dir: Path, *, verify: bool = True) -> CorpusIndex:
         raise IndexCorrupt(f"index at {index_dir} has no answer verifier; rebuild with `briefqa ingest`")
     try:
         shards = [read_shard(index_dir / shard["dir"]) for shard in manifest["shards"]]
-        bm25 = bm25s.BM25.load(str(index_dir / manifest["shards"][0]["dir"] / "bm25")) if len(shards) == 1 else None
+        bm25_dir = manifest.get("bm25") or (f"{manifest['shards'][0]['dir']}/bm25" if len(shards) == 1 else None)
+        bm25 = bm25s.BM25.load(str(index_dir / bm25_dir)) if bm25_dir else None  # None: an index written before "bm25"
     except Exception as exc:  # any unreadable file means the same thing to the caller
         raise IndexCorrupt(f"index at {index_dir} cannot be read ({type(exc).__name__}); rebuild with `briefqa ingest`") from exc
     articles, chunks, sentences, chunk_parts, sentence_parts = [], [], [], [], []

@@ -5,7 +5,8 @@
     sentences.npy    sentence vectors, row i belongs to the shard's sentence i
     chunks.faiss     FAISS inner-product index over chunks.npy
     sentences.faiss  FAISS inner-product index over sentences.npy
-    bm25/            bm25s index over the shard's chunks
+    bm25/            bm25s index over the shard's chunks (a several-shard index also keeps one over
+                     all shards, corpus-bm25, named by the manifest)
     files/           the shard's documents' original bytes
 
 Ids inside a shard count from 0. A loaded index places its shards one after another, so
@@ -123,6 +124,12 @@ def corpus_bm25(chunks: list[Chunk]):
     retriever = bm25s.BM25()
     retriever.index([bm25_tokens(c) for c in chunks], show_progress=False)
     return retriever
+
+
+def read_chunks(directory: Path) -> list[Chunk]:
+    """A shard's chunks alone (ids from 0), without its vectors or FAISS indexes."""
+    store = json.loads((Path(directory) / "store.json").read_text(encoding="utf-8"))
+    return [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in store["chunks"]]
 
 
 def write_shard(target: Path, pieces: list[Piece]) -> dict:
