@@ -52,7 +52,9 @@ clean:
 	rm -rf $(VENV) $(INDEX_DIR) .pytest_cache
 
 # Writes docs/benchmarks.md, docs/benchmarks.json and docs/latency.png (about 10 minutes), then
-# docs/documents_bench.md (adding a 20-page PDF to a 1,000-document index; about 4 minutes).
+# docs/documents_bench.md (adding a 20-page PDF to a 1,000-document index; about 4 minutes), then
+# docs/scale_bench.md (Ray ingest and Serve replicas, search over shards of 1M vectors; about 30 minutes).
 bench: install
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_documents.py
+	$(BIN)/python scripts/bench_scale.py

@@ -47,6 +47,9 @@ def _parse(row: dict, chunk_words: int, max_bytes: int) -> dict:
     return {"source": source, "error": "", "record": json.dumps(record, ensure_ascii=False)}
 
 
+DOCUMENTS_PER_BATCH = 16  # enough texts for length-sorted batches, few enough to keep every actor busy
+
+
 class _Encoder:
     """A Ray Data actor: loads the index's ONNX encoder once and embeds whole documents' texts."""
 
@@ -57,14 +60,15 @@ class _Encoder:
         self.batch_size = batch_size
 
     def __call__(self, batch: dict) -> dict:
-        vectors = []
-        for record in batch["record"]:
-            if not record:
-                vectors.append("")
-                continue
-            texts = json.loads(record)["texts"]
-            embedded = self.embedder.embed_many(texts, batch_size=self.batch_size) if texts else np.zeros((0, 0), np.float32)
-            vectors.append(np.asarray(embedded, dtype=np.float32).tobytes().hex())
+        # All the batch's texts in one call: embed_many sorts them by length, so a batch pads
+        # sentences with sentences and chunks with chunks instead of one document's mix.
+        texts = [json.loads(record)["texts"] if record else [] for record in batch["record"]]
+        flat = [text for own in texts for text in own]
+        embedded = np.asarray(self.embedder.embed_many(flat, batch_size=self.batch_size), dtype=np.float32) if flat else None
+        vectors, begin = [], 0
+        for own in texts:
+            vectors.append(embedded[begin : begin + len(own)].tobytes() if own else b"")  # raw float32: 1.5 kB a text to the driver
+            begin += len(own)
         return {**batch, "vectors": np.array(vectors, dtype=object)}
 
 
@@ -88,7 +92,7 @@ def ray_pieces(
     parsed = dataset.map(_parse, fn_kwargs={"chunk_words": chunk_words, "max_bytes": max_bytes})
     embedded = parsed.map_batches(
         _Encoder, fn_constructor_kwargs={"onnx_dir": str(onnx_dir), "batch_size": batch_size},
-        compute=ray.data.ActorPoolStrategy(size=workers), batch_size=4, batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=workers), batch_size=DOCUMENTS_PER_BATCH, batch_format="numpy",
     )
     for name in ("ray.data", "ray.data._internal.execution.streaming_executor", "ray.data._internal.util"):
         logging.getLogger(name).setLevel(logging.ERROR)  # ray.data sets up its loggers on first use; quiet them after
@@ -109,7 +113,7 @@ def ray_pieces(
         seen[article.sha256] = row["source"]
         chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in record["chunks"]]
         sentences = [Sentence(**s) for s in record["sentences"]]
-        vectors = np.frombuffer(bytes.fromhex(row["vectors"]), dtype=np.float32).reshape(len(chunks) + len(sentences), -1)
+        vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(chunks) + len(sentences), -1)
         data = (Path(corpus_dir) / row["source"]).read_bytes()
         pieces.append(Piece(Document(article, data, FOLDER), chunks, sentences, vectors[: len(chunks)].copy(), vectors[len(chunks) :].copy()))
         report.added.append(row["source"])
