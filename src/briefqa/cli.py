@@ -161,7 +161,7 @@ def ingest(
         report = build_index_on_ray(
             corpus_dir, index_dir, address=address, shards=shards, workers=workers, chunk_words=settings.chunk_words,
             batch_size=settings.batch_size, max_article_bytes=settings.max_article_bytes, verifier_dir=settings.verifier_dir,
-            warn=lambda line: click.echo(line, err=True),
+            progress=not quiet, warn=lambda line: click.echo(line, err=True),
         )
     else:
         report = build_index(

@@ -23,8 +23,12 @@ from .records import Chunk, Sentence
 from .shards import FOLDER, Document, Piece, article_from_json
 
 
-def _parse(row: dict, chunk_words: int, max_bytes: int) -> dict:
-    """One file -> its article, chunks and sentences (ids from 0), and the texts to embed; or the reason it was skipped."""
+def _parse(row: dict, chunk_words: int, max_bytes: int, known: dict[str, str]) -> dict:
+    """One file -> its article, chunks and sentences (ids from 0), and the texts to embed; or the reason it was skipped.
+
+    A document whose text of record is unchanged since the previous version (``known``: source ->
+    sha256) is neither chunked nor embedded: the driver carries its pieces over.
+    """
     from .chunking import chunk_article
     from .errors import BriefQAError
     from .readers import read_document
@@ -37,6 +41,8 @@ def _parse(row: dict, chunk_words: int, max_bytes: int) -> dict:
         article = read_document(data, source)
     except BriefQAError as exc:
         return {"source": source, "error": str(exc).removeprefix(f"{source}: "), "record": ""}
+    if known.get(source) == article.sha256:
+        return {"source": source, "error": "", "record": json.dumps({"unchanged": True, "texts": []})}
     chunked = chunk_article(article, chunk_words=chunk_words, first_chunk_id=0, first_sentence_id=0)
     leads = lead_ins(list(chunked.sentences))
     texts = [c.search_text for c in chunked.chunks] + [sentence_embedding_text(s, leads.get(s.group)) for s in chunked.sentences]
@@ -74,69 +80,80 @@ class _Encoder:
 
 def ray_pieces(
     corpus_dir: Path, onnx_dir: Path, report: IngestReport, *, address: str | None, workers: int, chunk_words: int,
-    batch_size: int, max_bytes: int, warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    batch_size: int, max_bytes: int, reusable: dict[str, Piece] | None = None, progress: bool = False,
+    warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> list[Piece]:
-    """Every readable document of the folder as an embedded Piece, computed on Ray."""
+    """Every readable document of the folder as an embedded Piece, computed on Ray; ``reusable``
+    pieces (the previous version's, by source) are carried over for documents whose text is unchanged."""
     import ray
+    from tqdm import tqdm
 
     from .readers import list_documents
 
+    reusable = reusable or {}
     if not ray.is_initialized():
         ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     logging.getLogger("ray.data").setLevel(logging.ERROR)
-    ray.data.DataContext.get_current().enable_progress_bars = False
+    ray.data.DataContext.get_current().enable_progress_bars = False  # one bar of our own, in documents, below
     files = [{"path": str(p), "source": _source_name(Path(corpus_dir), p)} for p in list_documents(Path(corpus_dir))]
     if not files:
         return []
+    known = {source: piece.document.article.sha256 for source, piece in reusable.items()}
     dataset = ray.data.from_items(files, override_num_blocks=min(len(files), max(workers * 4, 1)))
-    parsed = dataset.map(_parse, fn_kwargs={"chunk_words": chunk_words, "max_bytes": max_bytes})
+    parsed = dataset.map(_parse, fn_kwargs={"chunk_words": chunk_words, "max_bytes": max_bytes, "known": known})
     embedded = parsed.map_batches(
         _Encoder, fn_constructor_kwargs={"onnx_dir": str(onnx_dir), "batch_size": batch_size},
         compute=ray.data.ActorPoolStrategy(size=workers), batch_size=DOCUMENTS_PER_BATCH, batch_format="numpy",
     )
     for name in ("ray.data", "ray.data._internal.execution.streaming_executor", "ray.data._internal.util"):
         logging.getLogger(name).setLevel(logging.ERROR)  # ray.data sets up its loggers on first use; quiet them after
-    rows = sorted(embedded.take_all(), key=lambda r: r["source"])  # the local engine's order
+    rows = []
+    with tqdm(total=len(files), desc="embedding on Ray", unit="doc", disable=not progress, file=sys.stderr) as bar:
+        for row in embedded.iter_rows():
+            rows.append(row)
+            bar.update(1)
     pieces, seen = [], {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r["source"]):  # the local engine's order
+        source = row["source"]
         if row["error"]:
-            report.skipped.append((row["source"], row["error"]))
-            warn(f"skipped {row['source']}: {row['error']}")
+            report.skipped.append((source, row["error"]))
+            warn(f"skipped {source}: {row['error']}")
             continue
         record = json.loads(row["record"])
-        article = article_from_json(record["article"])
+        data = (Path(corpus_dir) / source).read_bytes()
+        if record.get("unchanged"):
+            before = reusable[source]
+            article, chunks, sentences = before.document.article, before.chunks, before.sentences
+            chunk_vectors, sentence_vectors = before.chunk_vectors, before.sentence_vectors
+        else:
+            article = article_from_json(record["article"])
+            chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in record["chunks"]]
+            sentences = [Sentence(**x) for x in record["sentences"]]
+            vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(chunks) + len(sentences), -1)
+            chunk_vectors, sentence_vectors = vectors[: len(chunks)].copy(), vectors[len(chunks) :].copy()
+            report.embedded += len(chunks) + len(sentences)
         if article.sha256 in seen:
             reason = f"exact duplicate of {seen[article.sha256]}"
-            report.skipped.append((row["source"], reason))
-            warn(f"skipped {row['source']}: {reason}")
+            report.skipped.append((source, reason))
+            warn(f"skipped {source}: {reason}")
             continue
-        seen[article.sha256] = row["source"]
-        chunks = [Chunk(**{**c, "sentence_ids": tuple(c["sentence_ids"])}) for c in record["chunks"]]
-        sentences = [Sentence(**s) for s in record["sentences"]]
-        vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(chunks) + len(sentences), -1)
-        data = (Path(corpus_dir) / row["source"]).read_bytes()
-        pieces.append(Piece(Document(article, data, FOLDER), chunks, sentences, vectors[: len(chunks)].copy(), vectors[len(chunks) :].copy()))
-        report.added.append(row["source"])
-    report.embedded = sum(len(p.chunks) + len(p.sentences) for p in pieces)
+        seen[article.sha256] = source
+        pieces.append(Piece(Document(article, data, FOLDER), chunks, sentences, chunk_vectors, sentence_vectors))
+        (report.unchanged if record.get("unchanged") else report.updated if source in reusable else report.added).append(source)
     return pieces
 
 
-def uploaded_pieces(index_dir: Path, chunk_words: int, taken: set[str]) -> list[Piece]:
+def uploaded_pieces(index_dir: Path, previous, reusable: dict[str, Piece], taken: set[str]) -> list[Piece]:
     """Documents uploaded to the previous version, carried over with their vectors (a folder ingest keeps them)."""
-    from .index import _reusable
-    from .embeddings import MODEL_NAME
-
-    previous = load_previous(index_dir)
     if previous is None:
         return []
     uploads = {d.article.source: d for d in stored_documents(index_dir, previous) if d.origin == UPLOAD and d.article.source not in taken}
-    reusable = _reusable(previous, embedder_name=MODEL_NAME, chunk_words=chunk_words)
     return [Piece(uploads[s], reusable[s].chunks, reusable[s].sentences, reusable[s].chunk_vectors, reusable[s].sentence_vectors) for s in uploads]
 
 
 def build_index_on_ray(
     corpus_dir: Path, index_dir: Path, *, address: str | None = None, shards: int = 2, workers: int = 2, chunk_words: int = 90,
-    batch_size: int = 32, max_article_bytes: int = 50 * 1024 * 1024, verifier_dir: Path | None = None,
+    batch_size: int = 32, max_article_bytes: int = 50 * 1024 * 1024, verifier_dir: Path | None = None, progress: bool = False,
     warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> IngestReport:
     """`briefqa ingest --engine ray`: the folder parsed, chunked and embedded on Ray, written as ``shards`` shards.
@@ -147,9 +164,9 @@ def build_index_on_ray(
     """
     import tempfile
 
-    from .embeddings import export_onnx
+    from .embeddings import MODEL_NAME, export_onnx
     from .errors import CorpusError
-    from .index import write_index, write_lock
+    from .index import _reusable, write_index, write_lock
 
     began = time.perf_counter()
     report = IngestReport()
@@ -158,11 +175,14 @@ def build_index_on_ray(
         encoder_dir = index_dir if (index_dir / "model.onnx").is_file() else Path(scratch)
         if encoder_dir != index_dir:
             export_onnx(encoder_dir / "model.onnx")
+        previous = load_previous(index_dir)
+        reusable = _reusable(previous, embedder_name=MODEL_NAME, chunk_words=chunk_words)
         pieces = ray_pieces(
             corpus_dir, encoder_dir, report, address=address, workers=workers, chunk_words=chunk_words, batch_size=batch_size,
-            max_bytes=max_article_bytes, warn=warn,
+            max_bytes=max_article_bytes, reusable=reusable, progress=progress, warn=warn,
         )
-        pieces += uploaded_pieces(index_dir, chunk_words, {p.document.article.source for p in pieces})
+        pieces += uploaded_pieces(index_dir, previous, reusable, {p.document.article.source for p in pieces})
+        report.removed = sorted(set(reusable) - {p.document.article.source for p in pieces})
         if not pieces:
             raise CorpusError(f"no readable documents in {corpus_dir} (briefqa reads .txt, .md, .html, .htm, .pdf and .docx)")
         write_index(
