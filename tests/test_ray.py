@@ -85,10 +85,11 @@ def test_the_ray_index_answers_every_dev_question_like_the_local_one(ray_index, 
     assert engine.brief("human smuggling").markdown == distributed.brief("human smuggling").markdown
 
 
-def test_two_serve_replicas_answer_200_concurrent_requests_without_error(index_dir, tmp_path):
+def test_two_serve_replicas_answer_200_concurrent_requests_and_both_reload(index_dir, tmp_path):
     import shutil
     import signal
     import subprocess
+    import time
     from concurrent.futures import ThreadPoolExecutor
 
     from .test_web import free_port
@@ -118,12 +119,25 @@ def test_two_serve_replicas_answer_200_concurrent_requests_without_error(index_d
         with ThreadPoolExecutor(max_workers=16) as pool:
             outcomes = list(pool.map(ask, range(200)))
         assert outcomes == [(200, True)] * 200
+
+        # Hot reload in every replica: a document added from outside is seen by all of them.
+        notice = tmp_path / "notice.txt"
+        notice.write_text("Harbour notice\n\nThe ferry timetable changes in June.\n", encoding="utf-8")
+        assert run("add", str(notice), "--index", str(target)).returncode == 0
+        deadline, counts = time.monotonic() + 60, []
+        while time.monotonic() < deadline:
+            counts = [_wait_for_health(url, timeout=10)["documents"] for _ in range(20)]  # 20 requests reach both replicas
+            if counts == [6] * 20:
+                break
+            time.sleep(1)
+        assert counts == [6] * 20
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGINT)  # about 3 s alone; a busy machine has taken over a minute
         try:
-            server.wait(timeout=60)
+            server.wait(timeout=90)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait()
 
 
 def _wait_for_health(url: str, timeout: float) -> dict:
