@@ -1,0 +1,50 @@
+"""Answer and abstention accuracy at several verifier thresholds, on news dev, news mixed and the
+held-out SQuAD articles: what docs/verifier.md's threshold table shows (about 2 minutes).
+
+A measurement only: the shipped threshold is chosen by scripts/train_verifier.py on training
+articles, never by these sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tempfile
+from pathlib import Path
+
+from briefqa.engine import Engine
+from briefqa.evaluation import evaluate, load_gold
+from briefqa.index import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+
+
+def sweep(engine: Engine, gold: Path, name: str, thresholds: list[float]) -> None:
+    index, answerer = engine._ready()
+    shipped = answerer.verifier.card
+    texts = {a.source: a.text for a in index.articles.values()}
+    items = load_gold(gold)
+    for threshold in thresholds:
+        answerer.verifier.card = dataclasses.replace(shipped, threshold=threshold)
+        figures = evaluate(items, engine.ask, texts.__getitem__).figures()
+        print(f"{name:<14} {threshold:<6} answers {figures['answer_accuracy']:.3f}  abstention {figures['abstention_accuracy']:.3f}", flush=True)
+    answerer.verifier.card = shipped
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--thresholds", default="0.2,0.25,0.3,0.35,0.395")
+    thresholds = [float(t) for t in parser.parse_args().thresholds.split(",")]
+    with tempfile.TemporaryDirectory(prefix="briefqa-sweep-") as work:
+        news, squad = Path(work) / "news", Path(work) / "squad"
+        build_index(ROOT / "seeds", news, progress=False)
+        build_index(DATA / "squad" / "corpus", squad, progress=False)
+        news_engine = Engine(news)
+        sweep(news_engine, DATA / "dev.jsonl", "news dev", thresholds)
+        sweep(news_engine, DATA / "mixed.jsonl", "news mixed", thresholds)
+        sweep(Engine(squad), DATA / "squad" / "heldout.jsonl", "SQuAD held-out", thresholds)
+
+
+if __name__ == "__main__":
+    main()
