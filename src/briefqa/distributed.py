@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -216,13 +217,15 @@ def serve_on_ray(index_dir: Path, settings, *, replicas: int, host: str, port: i
     class Replica:
         pass
 
-    serve.run(Replica.bind(), name="briefqa", route_prefix="/")
-    print(f"briefqa serving on http://{host}:{port} with {replicas} Ray Serve replicas; Ctrl-C stops", flush=True)
-    try:
+    try:  # Ctrl-C while serve.run still waits for the replicas takes the same clean way out
+        serve.run(Replica.bind(), name="briefqa", route_prefix="/")
+        print(f"briefqa serving on http://{host}:{port} with {replicas} Ray Serve replicas; Ctrl-C stops", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C must not cut the shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         serve.shutdown()
         ray.shutdown()
