@@ -117,6 +117,16 @@ def labelled(browser, label: str):
     raise AssertionError(f"no visible control labelled {label!r}")
 
 
+def upload(browser, server, path) -> None:
+    """Choose a file on the Documents page and press Upload, as a person would."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.url + "/#documents")
+    wait_for(browser, "#upload-form")
+    labelled(browser, "Add documents (.txt, .md, .html, .pdf, .docx)").send_keys(str(path))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Upload']").click()
+
+
 def submit(browser, label: str, text: str) -> None:
     from selenium.webdriver.common.keys import Keys
 
@@ -202,10 +212,7 @@ def test_an_upload_becomes_answerable_and_a_delete_removes_it(server, browser, t
     question = "When will the port authority install gamma-ray scanners at all nine gates?"
     document = tmp_path / "review.pdf"
     document.write_bytes(pdf_bytes())
-    browser.get(server.url + "/#documents")
-    wait_for(browser, "#upload-form")
-    labelled(browser, "Add documents (.txt, .md, .html, .pdf, .docx)").send_keys(str(document))
-    browser.find_element(By.XPATH, "//button[normalize-space()='Upload']").click()
+    upload(browser, server, document)
     wait_text(browser, "#upload-status", "Added review.pdf.")
     assert "Harbour Security Review" in browser.find_element(By.ID, "document-list").text
     review = browser.find_element(By.XPATH, "//div[@class='doc'][.//div[@class='title' and text()='Harbour Security Review']]")
@@ -230,10 +237,7 @@ def test_an_unreadable_upload_shows_a_sentence_saying_what_to_do(server, browser
 
     picture = tmp_path / "photo.pdf"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
-    browser.get(server.url + "/#documents")
-    wait_for(browser, "#upload-form")
-    labelled(browser, "Add documents (.txt, .md, .html, .pdf, .docx)").send_keys(str(picture))
-    browser.find_element(By.XPATH, "//button[normalize-space()='Upload']").click()
+    upload(browser, server, picture)
     wait_text(browser, "#notice", "That file type cannot be read. Use .txt, .md, .html, .pdf or .docx.")
     assert "photo.pdf is image/png" in browser.find_element(By.ID, "notice").text
 

@@ -318,7 +318,9 @@ def write_index(
             shards.append({"name": name, "dir": f"{SHARDS_DIR}/{name}", **write_shard(staging / SHARDS_DIR / name, group)})
         report.chunks = sum(len(p.chunks) for p in pieces)
         report.sentences = sum(len(p.sentences) for p in pieces)
-        bm25_dir = write_corpus_bm25(staging, shards, f"{SHARDS_DIR}/{CORPUS_BM25}")
+        bm25_dir = write_corpus_bm25(
+            staging, shards, f"{SHARDS_DIR}/{CORPUS_BM25}", chunks=[c for group in layout for p in group for c in p.chunks],
+        )
         manifest = {
             "format": FORMAT_VERSION,
             "briefqa_version": __version__,
@@ -416,16 +418,18 @@ def _split(pieces: list[Piece], count: int) -> list[list[Piece]]:
     return [group for group in shards if group]
 
 
-def write_corpus_bm25(index_dir: Path, shards: list[dict], target: str) -> str:
+def write_corpus_bm25(index_dir: Path, shards: list[dict], target: str, chunks: list[Chunk] | None = None) -> str:
     """The BM25 index a loaded index searches, as a path inside ``index_dir``.
 
     One shard's own BM25 is already corpus-wide. Over several shards, one BM25 over every chunk
     (in load order) is written at ``target``, so term weights never depend on which shard holds a
     chunk, and the cost of building it is paid once per write, not at every load of every replica.
+    ``chunks`` (in load order), when the caller has them, spares reading the shards back.
     """
     if len(shards) == 1:
         return f"{shards[0]['dir']}/bm25"
-    chunks = [chunk for shard in shards for chunk in read_chunks(index_dir / shard["dir"])]
+    if chunks is None:
+        chunks = [chunk for shard in shards for chunk in read_chunks(index_dir / shard["dir"])]
     corpus_bm25(chunks).save(str(index_dir / target))
     return target
 
