@@ -119,3 +119,19 @@ def swapped_questions(items: list[dict], article_texts: dict[str, str], *, seed:
             "doc": item["doc"], "evidence": [], "answer": "", "kind": "swap",
         })
     return made
+
+
+def paraphrased_questions(items: list[dict], lexicon, *, seed: int, share: float = 0.5) -> list[dict]:
+    """Every question reworded once (briefqa.lexicon.reword), answerable and unanswerable alike,
+    so that rewording itself says nothing about the label; questions left unchanged are dropped."""
+    import random
+
+    from briefqa.lexicon import reword
+
+    rng = random.Random(seed)
+    made = []
+    for item in items:
+        question = reword(item["question"], lexicon, rng, share=share)
+        if question != item["question"]:
+            made.append({**item, "id": f"{item['id']}-para", "question": question})
+    return made

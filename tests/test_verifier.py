@@ -125,3 +125,28 @@ def test_held_out_squad_articles_keep_their_figures(squad_engine):
     assert figures["answer_accuracy"] >= 0.36
     assert figures["abstention_accuracy"] >= 0.73
     assert figures["citation_exactness"] == 1.0
+
+
+def test_rewording_swaps_plain_words_for_close_ones_and_keeps_names_figures_and_qualifiers():
+    import random
+
+    from sentence_transformers import SentenceTransformer
+
+    from briefqa.embeddings import model_dir
+    from briefqa.lexicon import CLOSE_WORD, Lexicon, reword
+    from briefqa.terms import stem
+
+    vocabulary = ["fees", "costs", "charges", "raised", "increased", "river", "painting", "least", "lowest", "paris", "rome"]
+    model = SentenceTransformer(str(model_dir()), device="cpu")
+    lexicon = Lexicon(vocabulary, model.encode(vocabulary, normalize_embeddings=True))
+    assert lexicon.neighbours("fees", 1)[0][0] in {"costs", "charges"}
+    assert lexicon.neighbours("zzyzx") == []
+    question = "Which fees were raised the least in Paris in 1990?"
+    reworded = reword(question, lexicon, random.Random(7), share=1.0)
+    before, after = question.split(), reworded.split()
+    assert len(before) == len(after) and reworded != question
+    for old, new in zip(before, after):
+        if old != new:  # a plain content word, swapped for a close word of another stem
+            assert old.islower() and stem(new) != stem(old)
+            assert dict(lexicon.neighbours(old, 8))[new] >= CLOSE_WORD
+    assert {"least", "Paris", "1990?", "Which", "the"} <= set(after)
