@@ -16,6 +16,7 @@ verifier.json,README.md} and docs/verifier_curves.png, docs/reliability.png.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -202,8 +203,9 @@ def main() -> None:
             reworded = paraphrased_questions(train_items, Lexicon.build(), seed=SEED)
             training = merge([training, build_rows(squad_index, reworded, desc="reworded questions")])
         weights = np.where(np.char.startswith(training.doc.astype(str), "news:"), args.news_weight, 1.0)
-        for name in args.ablate:  # LightGBM never splits on a constant column
-            training.features[:, FEATURES.index(name)] = 0.0
+        if args.ablate:  # LightGBM never splits on a constant column; the vetoes still read the real ones
+            training = dataclasses.replace(training, features=training.features.copy())
+            training.features[:, [FEATURES.index(name) for name in args.ablate]] = 0.0
 
         print(f"leave-one-group-out over {len(groups)} groups, {len(rows.labels)} rows", file=sys.stderr)
         out_of_fold = np.zeros(len(rows.labels))
