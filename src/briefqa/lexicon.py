@@ -5,10 +5,10 @@ holds one vector per whole word of the embedder's vocabulary (the embedder's own
 vector of the word read alone, so no other model is needed) and answers "which words are
 closest to this one". scripts/train_verifier.py uses it to reword training questions.
 
-Serving does not use it. Word similarity also used as verifier features (how closely the
-sentence's words meet the question's) lifted held-out SQuAD answers but cost news answers,
-so those features were measured and dropped (docs/verifier.md). Close words include
-antonyms ("large", "small"), which is the reason it is no match test on its own.
+Serving does not use it. As verifier features (how closely the sentence's words meet the
+question's), word similarity lifted held-out SQuAD answers but cost news answers, so those
+features were measured and dropped (docs/verifier.md). Close words include antonyms
+("large", "small"), which is why closeness never decides a match here.
 """
 
 from __future__ import annotations
