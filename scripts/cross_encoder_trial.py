@@ -32,10 +32,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from verifier_data import _answers, _evidence_blocks, load_items  # noqa: E402
+from verifier_data import answer_labels, load_items  # noqa: E402
 
 from briefqa.engine import Engine  # noqa: E402
-from briefqa.evaluation import normalise  # noqa: E402
 from briefqa.index import build_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,14 +52,10 @@ def pools(index_dir: Path, items: list[dict]) -> list[dict]:
     for item in items:
         pool = answerer.pool(item["question"])
         candidates = [] if pool.unknown else answerer.judge(pool)
-        blocks = _evidence_blocks(engine, item) if item["answerable"] and candidates else set()
-        answers = _answers(item)
+        labels = answer_labels(engine, item, [c.sentence for c in candidates])
         found.append({"question": item["question"], "answerable": bool(item["answerable"]), "candidates": [
-            {
-                "text": c.sentence.statement, "tree": c.score, "eligible": answerer.eligible(c, pool),
-                "label": int(item["answerable"] and (c.sentence.source, c.sentence.block) in blocks
-                             and any(a in normalise(c.sentence.text) for a in answers)),
-            } for c in candidates
+            {"text": c.sentence.statement, "tree": c.score, "eligible": answerer.eligible(c, pool), "label": label}
+            for c, label in zip(candidates, labels)
         ]})
     return found
 

@@ -50,6 +50,15 @@ def _evidence_blocks(engine: Engine, item: dict) -> set[tuple[str, int]]:
     return found
 
 
+def answer_labels(engine: Engine, item: dict, sentences: list) -> list[int]:
+    """1 for each sentence that answers the gold item: inside its evidence paragraph and holding a gold answer."""
+    if not item["answerable"]:
+        return [0] * len(sentences)
+    blocks = _evidence_blocks(engine, item)
+    answers = _answers(item)
+    return [int((s.source, s.block) in blocks and any(a in normalise(s.text) for a in answers)) for s in sentences]
+
+
 def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") -> Rows:
     engine = Engine(index_dir, auto_reload=False)
     answerer = engine._ready()[1]
@@ -63,13 +72,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
         if not candidates:
             continue
         rows = candidate_features(answerer, pool.question, candidates, pool.required)
-        blocks = _evidence_blocks(engine, item) if item["answerable"] else set()
-        answers = _answers(item)
-        for candidate in candidates:
-            sentence = candidate.sentence
-            in_evidence = (sentence.source, sentence.block) in blocks
-            holds = any(a in normalise(sentence.text) for a in answers)
-            labels.append(int(bool(item["answerable"]) and in_evidence and holds))
+        labels += answer_labels(engine, item, [c.sentence for c in candidates])
         features.append(rows)
         question_ids += [number] * len(candidates)
         docs += [doc] * len(candidates)
