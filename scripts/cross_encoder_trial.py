@@ -1,4 +1,4 @@
-"""Trial (not shipped): a cross-encoder from the bundled MiniLM, measured against the trees on held-out sets.
+"""Trial (the first measurement; the shipped model is scripts/train_cross_encoder.py): a cross-encoder from the bundled MiniLM, measured against the trees on held-out sets.
 
 Reads question and sentence together, which the trees' word-level features cannot. Steps:
   1. candidate pools exactly as the server builds them (24 sentences per question, the
@@ -32,6 +32,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cross_encoder_second_opinion import fine_tune  # noqa: E402
 from verifier_data import answer_labels, load_items  # noqa: E402
 
 from briefqa.engine import Engine  # noqa: E402
@@ -69,38 +70,6 @@ def training_pairs(train: list[tuple[list[dict], int]], negatives: int) -> list[
             pairs += repeat * ([(q["question"], c["text"], 1.0) for c in positives] + [(q["question"], c["text"], 0.0) for c in hardest])
     random.Random(SEED).shuffle(pairs)
     return pairs
-
-
-def fine_tune(pairs, out: Path, *, epochs: float, lr: float, batch: int = 16):
-    import torch
-    from tqdm import tqdm
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    from briefqa.embeddings import model_dir
-
-    torch.manual_seed(SEED)
-    torch.set_num_threads(2)
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir()))
-    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir()), num_labels=1)
-    steps = int(len(pairs) / batch * epochs)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    # linear warm-up over a tenth of the steps, then linear decay
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, (steps - s) / steps))
-    loss_of = torch.nn.BCEWithLogitsLoss()
-    model.train()
-    for step in tqdm(range(steps), desc="cross-encoder", unit="step"):
-        start = (step * batch) % len(pairs)
-        chunk = pairs[start : start + batch]
-        encoded = tokenizer([p[0] for p in chunk], [p[1] for p in chunk], truncation=True, max_length=128, padding=True, return_tensors="pt")
-        loss = loss_of(model(**encoded).logits.squeeze(-1), torch.tensor([p[2] for p in chunk]))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
-        optimiser.zero_grad()
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return tokenizer, model.eval()
 
 
 def score(tokenizer, model, questions: list[dict]) -> None:
@@ -170,7 +139,7 @@ def main() -> None:
             "news mixed": pools(work / "news", load_items(DATA / "mixed.jsonl")),
         }
         began = time.perf_counter()
-        tokenizer, model = fine_tune(training_pairs(train, args.negatives), work / "model", epochs=args.epochs, lr=args.lr)
+        tokenizer, model = fine_tune(training_pairs(train, args.negatives), epochs=args.epochs, lr=args.lr)
         minutes = (time.perf_counter() - began) / 60
         results = {}
         for name, questions in held.items():

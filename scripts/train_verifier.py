@@ -142,6 +142,7 @@ def merge(parts: list[Rows]) -> Rows:
     return Rows(
         np.vstack([p.features for p in parts]), np.concatenate([p.labels for p in parts]), np.concatenate(questions),
         np.concatenate([p.doc for p in parts]), np.concatenate([p.answerable for p in parts]), docs,
+        [t for p in parts for t in p.question_texts], [t for p in parts for t in p.sentences],
     )
 
 
@@ -172,28 +173,12 @@ def main() -> None:
     held_items = [i for i in squad_items if i["doc"][:2] not in TRAIN_ARTICLES]
     work = Path(tempfile.mkdtemp(prefix="briefqa-train-"))
     try:
-        # Features need an index, and an index needs a verifier: the committed one serves as a
-        # placeholder here; no feature depends on it.
-        bootstrap = _bootstrap_model(args.out, work)
-        train_corpus = work / "squad-train"
-        train_corpus.mkdir()
-        for path in sorted((SQUAD / "corpus").glob("*.txt")):
-            if path.name[:2] in TRAIN_ARTICLES:
-                shutil.copy(path, train_corpus / path.name)
-        squad_index = _ingest(train_corpus, work / "squad-index", bootstrap)
-        news_index = _ingest(ROOT / "seeds", work / "news-index", bootstrap)
-        parts = [build_rows(squad_index, train_items, desc="SQuAD train")]
-        for name in args.news:
-            news = build_rows(news_index, load_items(ROOT / "tests" / "data" / f"{name}.jsonl"), desc=f"news {name}")
-            news.doc[:] = f"news:{name}"
-            news.question_docs = [f"news:{name}"] * len(news.question_docs)
-            parts.append(news)
-        rows = merge(parts)
+        rows, squad_index, _ = training_rows(work, args.out, train_items, args.news)
         groups = sorted(set(rows.doc.tolist()))
         # Synthetic near misses train the trees but never count towards calibration or threshold.
         training = rows
         if args.swaps:
-            texts = {p.name: p.read_text(encoding="utf-8") for p in train_corpus.glob("*.txt")}
+            texts = {p.name: p.read_text(encoding="utf-8") for p in (work / "squad-train").glob("*.txt")}
             swapped = swapped_questions(train_items, texts, seed=SEED)
             training = merge([training, build_rows(squad_index, swapped, desc="swapped near misses")])
         if args.paraphrases:
@@ -202,26 +187,18 @@ def main() -> None:
             print("embedding the vocabulary's words to reword questions with", file=sys.stderr)
             reworded = paraphrased_questions(train_items, Lexicon.build(), seed=SEED)
             training = merge([training, build_rows(squad_index, reworded, desc="reworded questions")])
-        weights = np.where(np.char.startswith(training.doc.astype(str), "news:"), args.news_weight, 1.0)
+        weights = news_weights(training, args.news_weight)
         if args.ablate:  # LightGBM never splits on a constant column; the vetoes still read the real ones
             training = dataclasses.replace(training, features=training.features.copy())
             training.features[:, [FEATURES.index(name) for name in args.ablate]] = 0.0
-
-        print(f"leave-one-group-out over {len(groups)} groups, {len(rows.labels)} rows", file=sys.stderr)
-        out_of_fold = np.zeros(len(rows.labels))
-        from tqdm import tqdm
-
-        for group in tqdm(groups, desc="cross-validation", unit="fold"):
-            model = train(training, weights, training.doc != group)
-            held = rows.doc == group
-            out_of_fold[held] = model.predict(rows.features[held])
+        out_of_fold = out_of_fold_scores(training, weights, rows)
         vetoed = veto_types(rows, args.veto_max_miss)
         print(f"answer types vetoed by their type check: {vetoed}", file=sys.stderr)
         best, right = question_outcomes(out_of_fold, rows, vetoed)
         calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
         grid = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
         calibrated = calibration.predict(best)
-        threshold = _choose_threshold(calibrated, right, rows)
+        threshold = choose_threshold(calibrated, right, np.array(rows.question_docs, dtype=str), rows.answerable)
 
         final = train(training, weights, np.ones(len(training.labels), dtype=bool))
         args.out.mkdir(parents=True, exist_ok=True)
@@ -245,10 +222,53 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def training_rows(work: Path, model_dir: Path, train_items: list[dict], news_sets: list[str]) -> tuple[Rows, Path, Path]:
+    """Labelled rows of the SQuAD training articles and the news sets, with the indexes they came from."""
+    # Features need an index, and an index needs a verifier: the committed one serves as a
+    # placeholder here; no feature depends on it.
+    bootstrap = _bootstrap_model(model_dir, work)
+    train_corpus = work / "squad-train"
+    train_corpus.mkdir()
+    for path in sorted((SQUAD / "corpus").glob("*.txt")):
+        if path.name[:2] in TRAIN_ARTICLES:
+            shutil.copy(path, train_corpus / path.name)
+    squad_index = _ingest(train_corpus, work / "squad-index", bootstrap)
+    news_index = _ingest(ROOT / "seeds", work / "news-index", bootstrap)
+    parts = [build_rows(squad_index, train_items, desc="SQuAD train")]
+    for name in news_sets:
+        parts.append(news_rows(news_index, name))
+    return merge(parts), squad_index, news_index
+
+
+def news_rows(news_index: Path, name: str) -> Rows:
+    news = build_rows(news_index, load_items(ROOT / "tests" / "data" / f"{name}.jsonl"), desc=f"news {name}")
+    news.doc[:] = f"news:{name}"
+    news.question_docs = [f"news:{name}"] * len(news.question_docs)
+    return news
+
+
+def news_weights(rows: Rows, news_weight: float) -> np.ndarray:
+    return np.where(np.char.startswith(rows.doc.astype(str), "news:"), news_weight, 1.0)
+
+
+def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows) -> np.ndarray:
+    """Each row of ``rows`` scored by trees trained without its group (leave one group out)."""
+    from tqdm import tqdm
+
+    groups = sorted(set(rows.doc.tolist()))
+    print(f"leave-one-group-out over {len(groups)} groups, {len(rows.labels)} rows", file=sys.stderr)
+    scores = np.zeros(len(rows.labels))
+    for group in tqdm(groups, desc="cross-validation", unit="fold"):
+        model = train(training, weights, training.doc != group)
+        held = rows.doc == group
+        scores[held] = model.predict(rows.features[held])
+    return scores
+
+
 ABSTENTION_TARGET = 0.60  # the issue's bar for refusing SQuAD 2.0's adversarial unanswerable questions
 
 
-def _choose_threshold(confidence: np.ndarray, right: np.ndarray, rows: Rows) -> float:
+def choose_threshold(confidence: np.ndarray, right: np.ndarray, docs: np.ndarray, answerable: np.ndarray) -> float:
     """The lowest confidence at which out-of-fold abstention meets the target on every SQuAD training article.
 
     Honesty first: every threshold below it refuses too few unanswerable questions somewhere;
@@ -258,11 +278,10 @@ def _choose_threshold(confidence: np.ndarray, right: np.ndarray, rows: Rows) -> 
     only 20 unanswerable questions, too few to set a threshold on (one question moves abstention
     by five points); on news the vetoes and tests/test_eval_bar.py guard abstention.
     """
-    docs = np.array(rows.question_docs, dtype=str)
     squad = ~np.char.startswith(docs, "news:")
-    articles = sorted(set(docs[squad & ~rows.answerable].tolist()))
+    articles = sorted(set(docs[squad & ~answerable].tolist()))
     for t in np.linspace(0.05, 0.95, 181):
-        if all((confidence[(docs == a) & ~rows.answerable] < t).mean() >= ABSTENTION_TARGET for a in articles):
+        if all((confidence[(docs == a) & ~answerable] < t).mean() >= ABSTENTION_TARGET for a in articles):
             return float(t)
     return 0.95
 

@@ -27,6 +27,8 @@ class Rows:
     doc: np.ndarray  # (n,) row -> the question's article, for splits by article
     answerable: np.ndarray  # per question
     question_docs: list[str]
+    question_texts: list[str]  # per question
+    sentences: list[str]  # per row: the candidate sentence as the verifier reads it (its statement)
 
 
 def _answers(item: dict) -> list[str]:
@@ -62,7 +64,7 @@ def answer_labels(engine: Engine, item: dict, sentences: list) -> list[int]:
 def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") -> Rows:
     engine = Engine(index_dir, auto_reload=False)
     answerer = engine._ready()[1]
-    features, labels, question_ids, docs, answerable, question_docs = [], [], [], [], [], []
+    features, labels, question_ids, docs, answerable, question_docs, sentences = [], [], [], [], [], [], []
     for number, item in enumerate(tqdm(items, desc=desc, unit="q")):
         pool = answerer.pool(item["question"])
         candidates = pool.candidates[:POOL_SIZE]
@@ -76,7 +78,11 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
         features.append(rows)
         question_ids += [number] * len(candidates)
         docs += [doc] * len(candidates)
-    return Rows(np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs)
+        sentences += [c.sentence.statement for c in candidates]
+    return Rows(
+        np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs,
+        [i["question"] for i in items], sentences,
+    )
 
 
 def load_items(path: Path) -> list[dict]:
