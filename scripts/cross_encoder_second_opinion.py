@@ -44,7 +44,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_verifier import (  # noqa: E402
-    NEWS_TRAIN, NEWS_WEIGHT, SEED, SQUAD, TRAIN_ARTICLES, choose_threshold, eligible, merge, news_rows, news_weights,
+    NEWS_TRAIN, NEWS_WEIGHT, SEED, SQUAD, TRAIN_ARTICLES, choose_threshold, eligible, frontier, merge, news_rows, news_weights,
     out_of_fold_scores, training_rows, veto_types,
 )
 from verifier_data import Rows, load_items  # noqa: E402
@@ -212,7 +212,7 @@ def main() -> None:
             }
             card = {"training": training, **ship(tokenizer, model, rows, tree_scores, allowed, questions, args.out, work)}
         card.update(calibrate(rows, tree_scores, allowed, questions, args.out))
-        card["held_out"] = held_out(OnnxReader(args.out / CROSS_ENCODER_FILE, args.out / TOKENIZER_FILE), work)
+        card["held_out"] = held_out(OnnxReader(args.out / CROSS_ENCODER_FILE, args.out / TOKENIZER_FILE), work, card["calibration"])
         (args.out / CROSS_ENCODER_META).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({k: card[k] for k in ("threshold", "calibration_articles")}, indent=2), file=sys.stderr)
     finally:
@@ -269,9 +269,10 @@ def calibrate(rows: Rows, tree_scores, allowed, questions, out: Path) -> dict:
     }
 
 
-def held_out(reader: "OnnxReader", work: Path) -> dict:
+def held_out(reader: "OnnxReader", work: Path, calibration: dict) -> dict:
     """The served pools of the held-out sets (SQuAD 06-07, news dev and mixed), the trees' TOP best
-    eligible sentences re-read; the trial's measures, with sentences not re-read counting 0."""
+    eligible sentences re-read; the trial's measures, with sentences not re-read counting 0, and
+    the curve of answers against abstention over calibrated thresholds 0.0-1.0."""
     from cross_encoder_trial import pools, report
 
     from briefqa.index import build_index
@@ -293,6 +294,18 @@ def held_out(reader: "OnnxReader", work: Path) -> dict:
             for c, p in zip(chosen, reader.probabilities(q["question"], [c["text"] for c in chosen]) if chosen else []):
                 c["cross"] = float(p)
         figures[name] = report(name, questions)
+        trees = json.loads((ROOT / "models" / "verifier" / "verifier.json").read_text(encoding="utf-8"))["calibration"]
+        answerable = np.array([q["answerable"] for q in questions])
+        for judge, value, mapping in (("curve", lambda c: np.sqrt(c["tree"] * c["cross"]), calibration), ("trees curve", lambda c: c["tree"], trees)):
+            # the best eligible sentence by each judge (the combination sees only the re-read ones), its calibrated confidence
+            best, right = np.zeros(len(questions)), np.zeros(len(questions), dtype=bool)
+            for n, q in enumerate(questions):
+                chosen = [c for c in q["candidates"] if c["eligible"] and (c["cross"] > 0 or judge == "trees curve")]
+                if chosen:
+                    pick = max(chosen, key=value)
+                    best[n], right[n] = value(pick), bool(pick["label"])
+            confidence = np.interp(best, mapping["x"], mapping["y"])
+            figures[name][judge] = [[round(t, 2), round(a, 2), round(b, 2)] for t, a, b in frontier(confidence, right, answerable, np.linspace(0, 1, 11))]
     return figures
 
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_verifier  # noqa: E402
 from train_verifier import (  # noqa: E402
     NEWS_TRAIN, NEWS_WEIGHT, ROOT, SQUAD, TRAIN_ARTICLES, _ingest, choose_threshold, news_weights, out_of_fold_scores,
-    question_outcomes, train, training_rows, veto_types,
+    frontier, question_outcomes, train, training_rows, veto_types,
 )
 from verifier_data import Rows, build_rows, load_items  # noqa: E402
 
@@ -80,6 +80,8 @@ def measure(model, calibration, threshold: float, rows: Rows, vetoed) -> dict:
         curve = [(((confidence >= t) & right)[answerable].mean(), (confidence < t)[~answerable].mean()) for t in np.linspace(0, 1, 201)]
         for level in (0.6, 0.75):
             figures[f"answers at abstention >= {level}"] = round(float(max((a for a, b in curve if b >= level), default=0.0)), 3)
+        # (threshold, answers, abstention) at each tenth, as docs/verifier_trials.json keeps them
+        figures["curve"] = [[round(t, 2), round(a, 2), round(b, 2)] for t, a, b in frontier(confidence, right, answerable, np.linspace(0, 1, 11))]
     return figures
 
 

@@ -1,7 +1,9 @@
 """Plot docs/verifier_trials.json (held-out SQuAD answers against abstention, per verifier trial) to docs/verifier_trials.png.
 
 The curves come from the model cards that `scripts/train_verifier.py --out DIR [options]` writes
-(section "Frontier on the held-out SQuAD articles"); each trial names its options.
+(section "Frontier on the held-out SQuAD articles"), and from the JSON that
+scripts/cross_encoder_second_opinion.py and scripts/entity_types_trial.py write; each trial
+names its command.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ def main() -> None:
 
     trials = json.loads((DOCS / "verifier_trials.json").read_text(encoding="utf-8"))
     figure, axes = plt.subplots(figsize=(7.5, 5.5))
-    for trial in trials:
+    colours = plt.cm.tab20.colors  # the default cycle has ten colours, and there are more trials
+    for number, trial in enumerate(trials):
         curve = trial["heldout_squad_curve"]
-        axes.plot([abstention for _, _, abstention in curve], [answers for _, answers, _ in curve], marker="o", markersize=3, label=trial["trial"])
+        colour = colours[(2 * number) % 20 if number < 10 else 2 * (number - 10) + 1]
+        style = "--" if trial["trial"].startswith("shipped trees, judged") else "-"  # the shipped model in another harness
+        axes.plot([abstention for _, _, abstention in curve], [answers for _, answers, _ in curve], style, color=colour, marker="o", markersize=3,
+                  label=trial["trial"])
     axes.axvline(0.60, color="grey", linestyle=":", linewidth=1)
     axes.axhline(0.70, color="grey", linestyle=":", linewidth=1)
     axes.annotate("issue's bar", (0.61, 0.705), color="grey", fontsize=8)
