@@ -82,7 +82,7 @@ def training_pairs(rows: Rows, tree_scores: np.ndarray, fit: np.ndarray) -> list
     return pairs
 
 
-def fine_tune(pairs: list[tuple[str, str, float]], *, epochs: float = EPOCHS, lr: float = LEARNING_RATE):
+def fine_tune(pairs: list[tuple[str, str, float]], *, epochs: float = EPOCHS, lr: float = LEARNING_RATE, layers: int | None = None):
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -93,6 +93,9 @@ def fine_tune(pairs: list[tuple[str, str, float]], *, epochs: float = EPOCHS, lr
     torch.set_num_threads(2)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir()))
     model = AutoModelForSequenceClassification.from_pretrained(str(model_dir()), num_labels=1, attn_implementation="eager")
+    if layers is not None:  # a shallower reader: MiniLM's first transformer layers only, for speed
+        model.bert.encoder.layer = model.bert.encoder.layer[:layers]
+        model.config.num_hidden_layers = layers
     steps = int(len(pairs) / BATCH * epochs)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     # linear warm-up over a tenth of the steps, then linear decay (one epoch at this rate learns nothing)
@@ -176,6 +179,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "cross_encoder")
     parser.add_argument("--trees", type=Path, default=ROOT / "models" / "verifier", help="The committed trees, whose scores pick the hard negatives.")
     parser.add_argument("--epochs", type=float, default=EPOCHS)
+    parser.add_argument("--layers", type=int, default=None, help="Keep only MiniLM's first N of 6 transformer layers (a faster reader).")
     parser.add_argument(
         "--recalibrate", action="store_true",
         help="Keep the committed cross-encoder; refit only the calibration and the threshold (after changing TOP, say).",
@@ -203,10 +207,10 @@ def main() -> None:
             fit = np.char.startswith(every.doc.astype(str), "news:") | np.isin(article, FIT_ARTICLES)
             pairs = training_pairs(every, every_scores, fit)
             print(f"{len(pairs)} training pairs", file=sys.stderr)
-            tokenizer, model = fine_tune(pairs, epochs=args.epochs)
+            tokenizer, model = fine_tune(pairs, epochs=args.epochs, layers=args.layers)
             training = {
                 "fit": {"squad_articles": list(FIT_ARTICLES), "news": list(NEWS_FIT), "news_repeat": NEWS_REPEAT, "pairs": len(pairs)},
-                "calibration_squad_articles": list(CALIBRATION_ARTICLES), "negatives": NEGATIVES, "epochs": args.epochs,
+                "calibration_squad_articles": list(CALIBRATION_ARTICLES), "negatives": NEGATIVES, "epochs": args.epochs, "layers": args.layers or 6,
                 "learning_rate": LEARNING_RATE, "batch": BATCH, "max_length": MAX_LENGTH, "seed": SEED,
                 "minutes": round((time.perf_counter() - began) / 60, 1),
             }
