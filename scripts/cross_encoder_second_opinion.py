@@ -45,7 +45,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_verifier import (  # noqa: E402
     NEWS_TRAIN, NEWS_WEIGHT, SEED, SQUAD, TRAIN_ARTICLES, choose_threshold, eligible, frontier, merge, news_rows, news_weights,
-    out_of_fold_scores, training_rows, veto_types,
+    out_of_fold_scores, question_outcomes, training_rows, veto_types,
 )
 from verifier_data import Rows, load_items  # noqa: E402
 
@@ -167,7 +167,7 @@ def judged(rows: Rows, tree_scores: np.ndarray, allowed: np.ndarray, questions: 
 
 
 def frontier_figures(best: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> dict[str, float]:
-    curve = [((best >= t) & right)[answerable].mean() for t in np.linspace(0, 1, 101) if (best < t)[~answerable].mean() >= 0.75]
+    curve = [answers for _, answers, refused in frontier(best, right, answerable, np.linspace(0, 1, 101)) if refused >= 0.75]
     top1 = right[answerable & (best > 0)].mean()
     a, u = best[answerable][:, None], best[~answerable][None, :]
     return {"top1": round(float(top1), 4), "separation_auc": round(float(((a > u) + 0.5 * (a == u)).mean()), 4),
@@ -194,7 +194,8 @@ def main() -> None:
         rows, _, news_index = training_rows(work, args.trees, squad_items, list(NEWS_TRAIN))
         # The trees' out-of-fold scores, exactly as `make train` computes them for the trees' own threshold.
         tree_scores = out_of_fold_scores(rows, news_weights(rows, NEWS_WEIGHT), rows)
-        allowed = eligible(rows, veto_types(rows))
+        vetoed = veto_types(rows)
+        allowed = eligible(rows, vetoed)
         questions = np.flatnonzero([d[:2] in CALIBRATION_ARTICLES for d in rows.question_docs])
         if args.recalibrate:
             card = json.loads((args.out / CROSS_ENCODER_META).read_text(encoding="utf-8"))
@@ -215,7 +216,7 @@ def main() -> None:
                 "minutes": round((time.perf_counter() - began) / 60, 1),
             }
             card = {"training": training, **ship(tokenizer, model, rows, tree_scores, allowed, questions, args.out, work)}
-        card.update(calibrate(rows, tree_scores, allowed, questions, args.out))
+        card.update(calibrate(rows, tree_scores, vetoed, questions, args.out))
         card["held_out"] = held_out(OnnxReader(args.out / CROSS_ENCODER_FILE, args.out / TOKENIZER_FILE), work, card["calibration"])
         (args.out / CROSS_ENCODER_META).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({k: card[k] for k in ("threshold", "calibration_articles")}, indent=2), file=sys.stderr)
@@ -226,6 +227,7 @@ def main() -> None:
 def ship(tokenizer, model, rows: Rows, tree_scores, allowed, questions, out: Path, work: Path) -> dict:
     """Export, check the export against PyTorch, quantise, and check that int8 keeps the fp32 figures."""
     from briefqa.embeddings import model_dir
+
     out.mkdir(parents=True, exist_ok=True)
     fp32 = export(model, work / "cross_encoder.fp32.onnx")
     quantise(fp32, out / CROSS_ENCODER_FILE)
@@ -249,19 +251,14 @@ def ship(tokenizer, model, rows: Rows, tree_scores, allowed, questions, out: Pat
     }
 
 
-def calibrate(rows: Rows, tree_scores, allowed, questions, out: Path) -> dict:
+def calibrate(rows: Rows, tree_scores, vetoed, questions, out: Path) -> dict:
     """Calibration map and threshold for the shipped int8 model re-reading the trees' TOP best, on the calibration articles."""
     from sklearn.isotonic import IsotonicRegression
 
     reader = OnnxReader(out / CROSS_ENCODER_FILE, out / TOKENIZER_FILE)
-    best, right = judged(rows, tree_scores, allowed, questions, reader.probabilities)
+    best, right = judged(rows, tree_scores, eligible(rows, vetoed), questions, reader.probabilities)
     answerable, docs = rows.answerable[questions], np.array(rows.question_docs, dtype=str)[questions]
-    trees_best, trees_right = np.zeros(len(questions)), np.zeros(len(questions), dtype=bool)
-    for n, q in enumerate(questions):
-        at = [i for i in np.flatnonzero(rows.question == q) if allowed[i]]
-        if at:
-            pick = max(at, key=lambda i: tree_scores[i])
-            trees_best[n], trees_right[n] = tree_scores[pick], bool(rows.labels[pick])
+    trees_best, trees_right = (column[questions] for column in question_outcomes(tree_scores, rows, vetoed))
     calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
     grid = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
     return {

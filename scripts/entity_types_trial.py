@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import train_verifier  # noqa: E402
 from train_verifier import (  # noqa: E402
     NEWS_TRAIN, NEWS_WEIGHT, ROOT, SQUAD, TRAIN_ARTICLES, _ingest, choose_threshold, news_weights, out_of_fold_scores,
     frontier, question_outcomes, train, training_rows, veto_types,
@@ -77,9 +76,9 @@ def measure(model, calibration, threshold: float, rows: Rows, vetoed) -> dict:
     figures = {"top1": round(float(right[answerable].mean()), 3), "answers": round(float((right & (confidence >= threshold))[answerable].mean()), 3)}
     if (~answerable).any():
         figures["abstention"] = round(float((confidence < threshold)[~answerable].mean()), 3)
-        curve = [(((confidence >= t) & right)[answerable].mean(), (confidence < t)[~answerable].mean()) for t in np.linspace(0, 1, 201)]
+        curve = frontier(confidence, right, answerable, np.linspace(0, 1, 201))
         for level in (0.6, 0.75):
-            figures[f"answers at abstention >= {level}"] = round(float(max((a for a, b in curve if b >= level), default=0.0)), 3)
+            figures[f"answers at abstention >= {level}"] = round(max((a for _, a, b in curve if b >= level), default=0.0), 3)
         # (threshold, answers, abstention) at each tenth, as docs/verifier_trials.json keeps them
         figures["curve"] = [[round(t, 2), round(a, 2), round(b, 2)] for t, a, b in frontier(confidence, right, answerable, np.linspace(0, 1, 11))]
     return figures
@@ -110,21 +109,19 @@ def main() -> None:
         }
         results = {}
         for variant in args.variants or VARIANTS:
-            # train() and the vetoes read the feature names from train_verifier; "feature" adds one column at the end
-            train_verifier.FEATURES = FEATURES + (("spacy_typed",) if variant == "feature" else ())
+            names = FEATURES + (("spacy_typed",) if variant == "feature" else ())  # "feature" adds one column at the end
             training = check.apply(rows, variant)
             weights = news_weights(training, NEWS_WEIGHT)
             vetoed = veto_types(training)
-            best, right = question_outcomes(out_of_fold_scores(training, weights, training), training, vetoed)
+            best, right = question_outcomes(out_of_fold_scores(training, weights, training, names), training, vetoed)
             calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
             docs = np.array(training.question_docs, dtype=str)
             threshold = choose_threshold(calibration.predict(best), right, docs, training.answerable)
-            model = train(training, weights, np.ones(len(training.labels), dtype=bool))
+            model = train(training, weights, np.ones(len(training.labels), dtype=bool), names)
             results[variant] = {"threshold": round(threshold, 3), **{
                 name: measure(model, calibration, threshold, check.apply(h, variant), vetoed) for name, h in held.items()
             }}
             print(variant, json.dumps(results[variant]), file=sys.stderr, flush=True)
-        train_verifier.FEATURES = FEATURES
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 

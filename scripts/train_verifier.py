@@ -123,11 +123,12 @@ def frontier(best: np.ndarray, right: np.ndarray, answerable: np.ndarray, thresh
     return out
 
 
-def train(rows: Rows, weights: np.ndarray, mask: np.ndarray):
+def train(rows: Rows, weights: np.ndarray, mask: np.ndarray, names: tuple[str, ...] = FEATURES):
+    """Trees on the masked rows; ``names`` labels the columns (a trial may add columns after FEATURES)."""
     import lightgbm
 
     data = lightgbm.Dataset(
-        rows.features[mask], rows.labels[mask], weight=weights[mask], feature_name=list(FEATURES),
+        rows.features[mask], rows.labels[mask], weight=weights[mask], feature_name=list(names),
         categorical_feature=[FEATURES.index(c) for c in CATEGORICAL], free_raw_data=False,
     )
     return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
@@ -251,7 +252,7 @@ def news_weights(rows: Rows, news_weight: float) -> np.ndarray:
     return np.where(np.char.startswith(rows.doc.astype(str), "news:"), news_weight, 1.0)
 
 
-def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows) -> np.ndarray:
+def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows, names: tuple[str, ...] = FEATURES) -> np.ndarray:
     """Each row of ``rows`` scored by trees trained without its group (leave one group out)."""
     from tqdm import tqdm
 
@@ -259,7 +260,7 @@ def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows) -> np.nd
     print(f"leave-one-group-out over {len(groups)} groups, {len(rows.labels)} rows", file=sys.stderr)
     scores = np.zeros(len(rows.labels))
     for group in tqdm(groups, desc="cross-validation", unit="fold"):
-        model = train(training, weights, training.doc != group)
+        model = train(training, weights, training.doc != group, names)
         held = rows.doc == group
         scores[held] = model.predict(rows.features[held])
     return scores
