@@ -4,7 +4,7 @@ Data and split (by article, never by question):
   train     SQuAD 2.0 articles 00-05 of ../shared/squad, plus our own news questions
             (tests/data/extra.jsonl, tests/data/paraphrase.jsonl) over seeds/
   held out  SQuAD 2.0 articles 06-07, never used for training, features or thresholds;
-            tests/data/dev.jsonl and tests/data/mixed.jsonl on the news side
+            tests/data/dev.jsonl, mixed.jsonl and fresh.jsonl on the news side
 
 Leave-one-group-out training over the training groups gives an out-of-fold score for
 every training question; the calibration map and the answer threshold are fitted on
@@ -93,13 +93,16 @@ def veto_types(rows: Rows, max_miss: float = VETO_MAX_MISS) -> list[str | None]:
 
 
 def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
-    """The answerer's vetoes, read off the features: the right kind of answer where that is a veto, every constraint met."""
-    from briefqa.features import ANSWER_TYPES
+    """The answerer's vetoes, read off the features: the right kind of answer where that is a veto,
+    something the question does not already say, every constraint met."""
+    from briefqa.features import ANSWER_TYPES, KINDS
 
     kinds = rows.features[:, FEATURES.index("answer_type")].astype(int)
     checked = np.isin(kinds, [ANSWER_TYPES.index(k) for k in vetoed])
     typed = rows.features[:, FEATURES.index("typed")] > 0
-    return (typed | ~checked) & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
+    lead_in = rows.features[:, FEATURES.index("kind")] == KINDS.index("lead_in")
+    adds = (rows.features[:, FEATURES.index("sentence_new_share")] > 0) | lead_in
+    return (typed | ~checked) & adds & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
 
 
 def question_outcomes(scores: np.ndarray, rows: Rows, vetoed: list[str | None]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from briefqa.engine import Engine
 from briefqa.evaluation import accepted_answers, normalise
-from briefqa.features import candidate_features
+
 from briefqa.verifier import POOL_SIZE
 
 
@@ -53,12 +53,23 @@ def _evidence_blocks(engine: Engine, item: dict) -> set[tuple[str, int]]:
 
 
 def answer_labels(engine: Engine, item: dict, sentences: list) -> list[int]:
-    """1 for each sentence that answers the gold item: inside its evidence paragraph and holding a gold answer."""
+    """1 for each sentence that answers the gold item: inside its evidence paragraph and holding a gold answer.
+
+    A list's lead-in is judged as it is quoted, with its items: "HSI investigates activity
+    like:" answers "What does HSI investigate?" when one of its items holds the answer.
+    """
     if not item["answerable"]:
         return [0] * len(sentences)
     blocks = _evidence_blocks(engine, item)
     answers = _answers(item)
-    return [int((s.source, s.block) in blocks and any(a in normalise(s.text) for a in answers)) for s in sentences]
+    by_group = engine._ready()[1].by_group
+    labels = []
+    for sentence in sentences:
+        units = [sentence]
+        if sentence.kind == "lead_in" and sentence.group is not None:
+            units += [m for m in by_group.get((sentence.source, sentence.group), []) if m.kind == "item"]
+        labels.append(int(any((u.source, u.block) in blocks and any(a in normalise(u.text) for a in answers) for u in units)))
+    return labels
 
 
 def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") -> Rows:
@@ -73,7 +84,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
         answerable.append(bool(item["answerable"]))
         if not candidates:
             continue
-        rows = candidate_features(answerer, pool.question, candidates, pool.required)
+        rows = pool.features(answerer, candidates)
         labels += answer_labels(engine, item, [c.sentence for c in candidates])
         features.append(rows)
         question_ids += [number] * len(candidates)

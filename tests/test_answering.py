@@ -69,6 +69,22 @@ def test_each_part_of_a_two_part_question_is_judged_on_its_own(engine):
     assert_exact(answer)
 
 
+def test_the_passages_hold_every_chunk_the_answer_quotes(engine):
+    # The list item answering the second part is found by that part's own retrieval; judged
+    # against the whole question, its chunk falls out of the first five passages. The
+    # passages shown with an answer must still hold everything it quotes.
+    answer = engine.ask(
+        "What analytical capability is cited both as a way ICE tracks gang members arriving from Venezuela"
+        " and as an emerging focus area for HSI?"
+    )
+    assert answer.answered
+    shown = [(p.chunk.source, p.chunk.start, p.chunk.end) for p in answer.passages]
+    for citation in answer.citations:
+        assert any(source == citation.source and start <= citation.start and citation.end <= end for source, start, end in shown)
+    assert len(answer.passages) == 5
+    assert len({p.chunk.chunk_id for p in answer.passages}) == 5
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -12,7 +12,7 @@ import pytest
 from briefqa.engine import Engine
 from briefqa.errors import IndexCorrupt
 from briefqa.evaluation import evaluate, load_gold
-from briefqa.features import FEATURES, candidate_features
+from briefqa.features import FEATURES
 from briefqa.index import build_index, load_index
 from briefqa.verifier import MODEL_FILE, POOL_SIZE, TreeVerifier, bundled_model_dir
 
@@ -84,7 +84,7 @@ def _probability(engine: Engine, item: dict, sentence_text: str) -> float:
     pool = answerer.pool(item["question"])
     candidates = pool.candidates[:POOL_SIZE]
     (position,) = [i for i, c in enumerate(candidates) if c.sentence.text in sentence_text or sentence_text in c.sentence.text]
-    raw = answerer.verifier.score(candidate_features(answerer, pool.question, candidates, pool.required))
+    raw = answerer.verifier.score(pool.features(answerer, candidates))
     return answerer.verifier.confidence(float(raw[position]))
 
 
@@ -111,19 +111,39 @@ def test_confidence_is_the_calibrated_probability_of_the_best_candidate(engine):
     question = "How much illicit currency did HSI seize in 2021?"
     pool = answerer.pool(question)
     candidates = [c for c in pool.candidates[:POOL_SIZE]]
-    raw = answerer.verifier.score(candidate_features(answerer, pool.question, candidates, pool.required))
+    raw = answerer.verifier.score(pool.features(answerer, candidates))
     eligible = [r for r, c in zip(raw.tolist(), candidates) if answerer.eligible(c, pool)]
     assert engine.ask(question).confidence == round(answerer.verifier.confidence(max(eligible)), 3)
 
 
+def test_a_sentence_that_only_repeats_the_question_cannot_answer_it(engine):
+    answerer = engine._ready()[1]
+    question = "Why is effective inter-agency coordination pivotal in ICE's strategy?"
+    pool = answerer.pool(question)
+    echo = [c for c in pool.candidates if c.sentence.text.startswith("Effective inter-agency coordination is pivotal")]
+    assert len(echo) == 1 and not answerer.eligible(echo[0], pool)
+    assert "Effective inter-agency coordination is pivotal" not in (engine.ask(question).answer or "")
+
+
+def test_a_reference_to_the_article_is_matched_by_the_article_not_by_the_sentence(engine):
+    answerer = engine._ready()[1]
+    pool = answerer.pool("According to the piece on Venezuelan gang influence, what quality of how gangs operate makes policing them harder?")
+    assert pool.matched.text == "what quality of how gangs operate makes policing them harder?"
+    assert "influenc" in pool.question.stems and "influenc" not in pool.matched.stems
+    assert pool.required == ["Venezuelan"] and pool.matched_required == []
+    # The veto still asks the sentence's context (its article's title included) for the name.
+    assert not any(answerer.eligible(c, pool) for c in pool.candidates if "venezuelan" not in c.context)
+    assert any(answerer.eligible(c, pool) for c in pool.candidates)
+
+
 def test_held_out_squad_articles_keep_their_figures(squad_engine):
-    """Measured at the chosen operating point: recall 0.947, answers 0.384, abstention 0.757 (README)."""
+    """Measured at the chosen operating point: recall 0.947, answers 0.418, abstention 0.710 (README)."""
     texts = {a.source: a.text for a in squad_engine.index.articles.values()}
     figures = evaluate(load_gold(SQUAD / "heldout.jsonl"), squad_engine.ask, texts.__getitem__).figures()
     assert figures["questions"] == 766
     assert figures["evidence_recall@5"] >= 0.93
-    assert figures["answer_accuracy"] >= 0.36
-    assert figures["abstention_accuracy"] >= 0.73
+    assert figures["answer_accuracy"] >= 0.39
+    assert figures["abstention_accuracy"] >= 0.68
     assert figures["citation_exactness"] == 1.0
 
 

@@ -80,6 +80,19 @@ class Pool:
     candidates: list[Candidate]
     required: list[str]
     unknown: str | None
+    # What a sentence is matched against: the question without its reference to an article
+    # ("according to the piece on Venezuelan gang influence"), whose words describe the
+    # article, not the answer, and are met by the article's title (the veto checks that).
+    matched: Question | None = None
+    matched_required: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.matched is None:
+            self.matched, self.matched_required = self.question, self.required
+
+    def features(self, answerer: Answerer, candidates: list[Candidate]) -> np.ndarray:
+        """The verifier's rows for these candidates: the one place serving and training build them."""
+        return candidate_features(answerer, self.matched, candidates, self.matched_required)
 
 
 class Answerer:
@@ -125,6 +138,7 @@ class Answerer:
             if sentence.group is not None:
                 self.by_group.setdefault((sentence.source, sentence.group), []).append(sentence)
         self.doc_of_source = {a.source: a for a in index.articles.values()}
+        self.chunk_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
         self._contexts: dict[int, str] = {}
         self._stems: dict[str, frozenset[str]] = {}
         self._stem_lists: dict[str, list[str]] = {}
@@ -321,8 +335,11 @@ class Answerer:
         best, runner_up = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
         return best[0] if best[1] >= 0.5 and best[1] > runner_up[1] else None
 
-    def candidates_for(self, question: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+    def candidates_for(
+        self, question: Question, query_vector: np.ndarray, hits: list[Hit], matched: Question | None = None,
+    ) -> list[Candidate]:
         framed = self.framed_source(question)
+        question = matched or question
         pairs = [(hit, sentence_id) for hit in hits[: self.candidates] for sentence_id in hit.chunk.sentence_ids]
         if not pairs:
             return []
@@ -360,15 +377,18 @@ class Answerer:
         query_vector, sentence_vector = vectors[0], vectors[-1]
         hits = self.retriever.search(question_text, top_k=max(top_k, self.candidates), query_vector=query_vector)
         required, unknown = self.constraints(question)
-        candidates = self.candidates_for(question, sentence_vector, hits)
-        return Pool(question, hits, candidates, required, unknown)
+        if question.core == question_text:
+            return Pool(question, hits, self.candidates_for(question, sentence_vector, hits), required, unknown)
+        matched = analyse_question(question.core)
+        candidates = self.candidates_for(question, sentence_vector, hits, matched)
+        return Pool(question, hits, candidates, required, unknown, matched, self.constraints(matched)[0])
 
     def judge(self, pool: Pool) -> list[Candidate]:
         """The pool's candidates scored by the verifier in one batch, best first (scores are raw)."""
         candidates = pool.candidates[:POOL_SIZE]
         if not candidates:
             return []
-        raw = self.verifier.score(candidate_features(self, pool.question, candidates, pool.required))
+        raw = self.verifier.score(pool.features(self, candidates))
         for candidate, probability in zip(candidates, raw.tolist()):
             candidate.score = probability
         return sorted(candidates, key=lambda c: (-c.score, c.sentence.sentence_id))
@@ -386,16 +406,18 @@ class Answerer:
         ranked = self.judge(pool)
         if not ranked:
             return abstain("nothing in the articles is close to the question")
-        passages = self._rerank(pool.hits, ranked)[:top_k]
+        reranked = self._rerank(pool.hits, ranked)
+        passages = reranked[:top_k]
         ranked = [c for c in ranked if self.eligible(c, pool)]
         split = split_parts(question.text) if question.conjunctive else None
         if split:  # a two-part question is answered part by part, or not at all
             parts = self._two_parts(question, split)
             if not parts:
                 return abstain("no two passages answer both parts of the question", 0.0, passages)
-            units, confidence = parts
+            units, confidence, part_hits = parts
             answer_text, citations = self._render(units)
-            return Answer(question.text, True, answer_text, round(confidence, 3), citations, passages)
+            shown = self._cited_first(units, [*reranked, *part_hits], top_k)
+            return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown)
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score)
@@ -404,9 +426,20 @@ class Answerer:
         chosen = self._choose(question, ranked, pool.required)
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
-        return Answer(question.text, True, answer_text, round(confidence, 3), citations, passages)
+        return Answer(question.text, True, answer_text, round(confidence, 3), citations, self._cited_first(units, reranked, top_k))
 
-    def _two_parts(self, question: Question, split: tuple[str, str]) -> tuple[list[Sentence], float] | None:
+    def _cited_first(self, units: list[Sentence], hits: tuple[Hit, ...] | list[Hit], top_k: int) -> tuple[Hit, ...]:
+        """The passages an answer quotes lead its passages (a pair's second sentence or a list's
+        items may sit in chunks ranked below the first few); the best of the rest follow."""
+        known: dict[int, Hit] = {}
+        for hit in hits:
+            known.setdefault(hit.chunk.chunk_id, hit)
+        cited = list(dict.fromkeys(unit.chunk_id for unit in units))
+        first = [known.get(chunk_id) or Hit(self.chunk_by_id[chunk_id], 0.0) for chunk_id in cited]
+        rest = [hit for chunk_id, hit in known.items() if chunk_id not in cited]
+        return tuple((first + rest)[:top_k])
+
+    def _two_parts(self, question: Question, split: tuple[str, str]) -> tuple[list[Sentence], float, list[Hit]] | None:
         """Answer "What X is cited both as A and as B?" as two one-sentence questions.
 
         Each part is judged on its own; among each part's few sentences that clear the
@@ -415,10 +448,12 @@ class Answerer:
         its list items, as it does for any answer.
         """
         options: list[list[tuple[list[Sentence], float]]] = []
+        part_hits: list[Hit] = []
         for part_text in split:
             part = self.pool(part_text)
             if part.unknown:
                 return None
+            part_hits += part.hits
             found = []
             for candidate in [c for c in self.judge(part) if self.eligible(c, part)][:PART_OPTIONS]:
                 confidence = self.verifier.confidence(candidate.score)
@@ -443,7 +478,7 @@ class Answerer:
                     else:
                         continue
                     break
-        return (best[1], best[0]) if best else None
+        return (best[1], best[0], part_hits) if best else None
 
     def _readings(self, sentence: Sentence) -> list[list[Sentence]]:
         """What a sentence can contribute to a two-part answer: itself or, for a lead-in, one of its items after it."""
@@ -457,13 +492,16 @@ class Answerer:
 
         Unless the question has two parts, the sentence's context must mention every name,
         year and figure the question insists on (on the training articles this refuses 5% of
-        true answer sentences and 36% of the rest). The answer-type check refuses a sentence
+        true answer sentences and 36% of the rest). A sentence that says nothing the question does
+        not already say cannot answer it. The answer-type check refuses a sentence
         only for the answer types whose check the training data shows to be reliable: the
         card's ``veto_types``, chosen by scripts/train_verifier.py. For the other types it is
         a feature and nothing more.
         """
         if not candidate.typed and pool.question.answer_type in self.verifier.card.veto_types:
             return False
+        if candidate.sentence.kind != "lead_in" and self.stems_of(candidate.sentence.statement) <= set(pool.matched.stems):
+            return False  # it only repeats the question; a lead-in is quoted with its items, so it may
         if pool.required and not pool.question.conjunctive:
             return self._met(pool.required, candidate.context) == set(pool.required)
         return True
