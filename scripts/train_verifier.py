@@ -101,7 +101,8 @@ def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     checked = np.isin(kinds, [ANSWER_TYPES.index(k) for k in vetoed])
     typed = rows.features[:, FEATURES.index("typed")] > 0
     lead_in = rows.features[:, FEATURES.index("kind")] == KINDS.index("lead_in")
-    adds = (rows.features[:, FEATURES.index("sentence_new_share")] > 0) | lead_in
+    yes_no = rows.features[:, FEATURES.index("wh_word")] == 0
+    adds = (rows.features[:, FEATURES.index("sentence_new_share")] > 0) | lead_in | yes_no
     return (typed | ~checked) & adds & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
 
 

@@ -125,6 +125,14 @@ def test_a_sentence_that_only_repeats_the_question_cannot_answer_it(engine):
     assert "Effective inter-agency coordination is pivotal" not in (engine.ask(question).answer or "")
 
 
+def test_a_yes_no_question_may_be_answered_by_the_sentence_that_says_so(engine):
+    # Without the veto the trees rate such an echo 0.68 for the "why" question above, so the veto
+    # is what keeps that one honest; a yes/no question is confirmed by exactly such a sentence.
+    answer = engine.ask("Is preventing crime as critical as enforcement?")
+    assert answer.answered
+    assert [c.quote for c in answer.citations] == ["Preventing crime is as critical as enforcement."]
+
+
 def test_a_reference_to_the_article_is_matched_by_the_article_not_by_the_sentence(engine):
     answerer = engine._ready()[1]
     pool = answerer.pool("According to the piece on Venezuelan gang influence, what quality of how gangs operate makes policing them harder?")

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import entities
 from .errors import InvalidInput
-from .features import candidate_features
+from .features import candidate_features, wh_word
 from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
 from .records import Answer, Citation, Hit, Sentence
@@ -500,11 +500,21 @@ class Answerer:
         """
         if not candidate.typed and pool.question.answer_type in self.verifier.card.veto_types:
             return False
-        if candidate.sentence.kind != "lead_in" and self.stems_of(candidate.sentence.statement) <= set(pool.matched.stems):
-            return False  # it only repeats the question; a lead-in is quoted with its items, so it may
+        if self._only_repeats(candidate, pool):
+            return False
         if pool.required and not pool.question.conjunctive:
             return self._met(pool.required, candidate.context) == set(pool.required)
         return True
+
+    def _only_repeats(self, candidate: Candidate, pool: Pool) -> bool:
+        """A sentence with no content word the question lacks answers a wh-question with nothing.
+
+        A lead-in is quoted with its items, so it may; and "Is X as critical as Y?" is answered
+        by the sentence that says so, so questions without a wh-word are exempt.
+        """
+        if candidate.sentence.kind == "lead_in" or not wh_word(fold(pool.matched.text)):
+            return False
+        return self.stems_of(candidate.sentence.statement) <= set(pool.matched.stems)
 
     def _veto_reason(self, pool: Pool) -> str:
         vetoed = pool.question.answer_type in self.verifier.card.veto_types

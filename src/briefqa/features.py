@@ -47,7 +47,8 @@ highest lowest earliest latest same different without except other both all each
 CATEGORICAL = ("answer_type", "wh_word", "kind")
 
 
-def _wh_word(folded_question: str) -> int:
+def wh_word(folded_question: str) -> int:
+    """1-based position of the question's wh-word in WH_WORDS; 0 for a yes/no question or a command."""
     tokens = words(folded_question)
     for position, word in enumerate(tokens[:12]):
         if word in WH_WORDS:
@@ -117,7 +118,7 @@ def candidate_features(answerer: Answerer, question: Question, candidates: list[
     for c in candidates:
         chunk_rank.setdefault(c.hit.chunk.chunk_id, len(chunk_rank))
     best_heuristic = candidates[0].score
-    wh = _wh_word(asked)
+    wh = wh_word(asked)
     answer_type = ANSWER_TYPES.index(question.answer_type) if question.answer_type in ANSWER_TYPES else 0
     names_required = [r for r in required if not r[:1].isdigit()]
     for i, c in enumerate(candidates):
