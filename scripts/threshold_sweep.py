@@ -34,7 +34,7 @@ def sweep(engine: Engine, gold: Path, name: str, thresholds: list[float]) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--thresholds", default="0.2,0.25,0.3,0.35,0.395")
+    parser.add_argument("--thresholds", default="0.2,0.25,0.3,0.34,0.4,0.45")
     thresholds = [float(t) for t in parser.parse_args().thresholds.split(",")]
     with tempfile.TemporaryDirectory(prefix="briefqa-sweep-") as work:
         news, squad = Path(work) / "news", Path(work) / "squad"
