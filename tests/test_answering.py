@@ -85,6 +85,17 @@ def test_the_passages_hold_every_chunk_the_answer_quotes(engine):
     assert len({p.chunk.chunk_id for p in answer.passages}) == 5
 
 
+def test_a_refused_two_part_question_shows_each_parts_best_passages_in_turn(engine):
+    answer = engine.ask(
+        "Which drug-focused federal agency is named as a partner both in ICE's fight against Venezuelan organized crime"
+        " and in HSI's work against drug trafficking?"
+    )
+    assert not answer.answered
+    sources = [p.chunk.source for p in answer.passages]
+    assert sources[:2] == ["000_5ab1ac1bfa827a42.txt", "002_47b46ce98c28fd65.txt"]
+    assert any("- Drug Enforcement Administration (DEA)" in p.chunk.text for p in answer.passages)
+
+
 @pytest.mark.parametrize(
     "question",
     [

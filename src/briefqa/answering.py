@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import zip_longest
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -411,12 +412,14 @@ class Answerer:
         ranked = [c for c in ranked if self.eligible(c, pool)]
         split = split_parts(question.text) if question.conjunctive else None
         if split:  # a two-part question is answered part by part, or not at all
-            parts = self._two_parts(question, split)
+            # Its passages are each part's best, in turn: the question is two retrievals.
+            parts, part_passages = self._two_parts(question, split)
             if not parts:
-                return abstain("no two passages answer both parts of the question", 0.0, passages)
-            units, confidence, part_hits = parts
+                shown = self._cited_first([], [*part_passages, *reranked], top_k)
+                return abstain("no two passages answer both parts of the question", 0.0, shown)
+            units, confidence = parts
             answer_text, citations = self._render(units)
-            shown = self._cited_first(units, [*reranked, *part_hits], top_k)
+            shown = self._cited_first(units, [*part_passages, *reranked], top_k)
             return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown)
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
@@ -439,23 +442,27 @@ class Answerer:
         rest = [hit for chunk_id, hit in known.items() if chunk_id not in cited]
         return tuple((first + rest)[:top_k])
 
-    def _two_parts(self, question: Question, split: tuple[str, str]) -> tuple[list[Sentence], float, list[Hit]] | None:
+    def _two_parts(
+        self, question: Question, split: tuple[str, str],
+    ) -> tuple[tuple[list[Sentence], float] | None, list[Hit]]:
         """Answer "What X is cited both as A and as B?" as two one-sentence questions.
 
         Each part is judged on its own; among each part's few sentences that clear the
         threshold, the pair whose sentences share a word the question does not use (the thing
         both parts ask for) is the answer, best lower confidence first. A lead-in stands for
-        its list items, as it does for any answer.
+        its list items, as it does for any answer. Also returns the parts' passages, each
+        part's best in turn.
         """
         options: list[list[tuple[list[Sentence], float]]] = []
-        part_hits: list[Hit] = []
+        part_passages: list[tuple[Hit, ...]] = []
         for part_text in split:
             part = self.pool(part_text)
             if part.unknown:
-                return None
-            part_hits += part.hits
+                return None, []
+            judged = self.judge(part)
+            part_passages.append(self._rerank(part.hits, judged))
             found = []
-            for candidate in [c for c in self.judge(part) if self.eligible(c, part)][:PART_OPTIONS]:
+            for candidate in [c for c in judged if self.eligible(c, part)][:PART_OPTIONS]:
                 confidence = self.verifier.confidence(candidate.score)
                 if confidence >= self.verifier.card.threshold:
                     found.append((self._readings(candidate.sentence), confidence))
@@ -478,7 +485,8 @@ class Answerer:
                     else:
                         continue
                     break
-        return (best[1], best[0], part_hits) if best else None
+        in_turn = [hit for group in zip_longest(*part_passages) for hit in group if hit is not None]
+        return ((best[1], best[0]) if best else None), in_turn
 
     def _readings(self, sentence: Sentence) -> list[list[Sentence]]:
         """What a sentence can contribute to a two-part answer: itself or, for a lead-in, one of its items after it."""
