@@ -525,10 +525,21 @@ class Answerer:
         return self.stems_of(candidate.sentence.statement) <= set(pool.matched.stems)
 
     def _veto_reason(self, pool: Pool) -> str:
-        vetoed = pool.question.answer_type in self.verifier.card.veto_types
-        if vetoed and not any(c.typed for c in pool.candidates[:POOL_SIZE]):
-            return f"no relevant passage gives a {pool.question.answer_type}"
-        return f"no relevant passage mentions {', '.join(pool.required)}"
+        """Why every candidate was refused, as precisely as the vetoes allow."""
+        kind = pool.question.answer_type
+        candidates = pool.candidates[:POOL_SIZE]
+        if kind in self.verifier.card.veto_types:
+            candidates = [c for c in candidates if c.typed]
+            if not candidates:
+                return f"no relevant passage gives a {kind}"
+        giving = f"that gives a {kind} " if kind in self.verifier.card.veto_types else ""
+        met = [self._met(pool.required, c.context) for c in candidates]
+        missing = [item for item in pool.required if not any(item in m for m in met)]
+        if missing:
+            return f"no relevant passage {giving}mentions {_and(missing)}"
+        if len(pool.required) > 1 and not any(m == set(pool.required) for m in met):
+            return f"no relevant passage {giving}mentions {_and(pool.required)} together"
+        return "the passages that could answer it only repeat the question"
 
     def _rerank(self, hits: list[Hit], ranked: list[Candidate]) -> tuple[Hit, ...]:
         """Passages in the order of their best verified sentence; passages without a scored sentence follow."""
@@ -655,6 +666,10 @@ class Answerer:
             body = units[0].text[: self.max_answer_chars - 8].rsplit(" ", 1)[0]
             text = f"{body}… [1]"
         return text, tuple(citations)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _size(units: list[Sentence]) -> int:
