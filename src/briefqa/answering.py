@@ -6,9 +6,11 @@ a cheap relevance blend pre-ranks them, and the trained verifier (verifier.py) j
 the best few: the answer is its top sentence when the calibrated probability that it
 answers clears the threshold chosen on held-out articles; otherwise briefqa abstains.
 The rules below (answer type, the question's names, years and figures) are the
-verifier's features, not decisions; the one veto kept is a name or figure that no
-article mentions at all. A two-part question ("cited both as A and as B") is split and
-each part judged on its own, since the verifier judges one sentence against one question.
+verifier's features; a few also veto, where held-out data shows they earn it (see
+``Answerer.eligible``): a name or figure no article mentions, a sentence of the wrong
+answer type, a context without the question's names, a sentence that only repeats the
+question. A two-part question ("cited both as A and as B") is split and each part judged
+on its own, since the verifier judges one sentence against one question.
 """
 
 from __future__ import annotations
