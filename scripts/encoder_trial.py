@@ -7,12 +7,12 @@ close words (verifier_data.paraphrased_questions), so that a question which does
 answer still lands near it, and the trees can then be trained with the same reworded rows
 (`--paraphrases`).
 
-    python scripts/encoder_trial.py --out build/encoder_trial          # about 5 minutes
-    python scripts/encoder_trial.py --out build/encoder_trial --verifier /tmp/v [--paraphrases]
+    python scripts/encoder_trial.py --out build/encoder_trial          # about 2 minutes
+    python scripts/encoder_trial.py --out build/encoder_trial --verifier /tmp/v [--paraphrases] [--sweep]
 
 The second form trains the verifier on indexes embedded by the fine-tuned encoder (train_verifier's
-recipe and rule, unchanged) and scores news dev, mixed, fresh and held-out SQuAD with it.
-Nothing here is used by the answer path unless merged.
+recipe and rule, unchanged; its card scores news dev, mixed, fresh and held-out SQuAD), and with
+`--sweep` runs scripts/threshold_sweep.py on it. Nothing here is used by the answer path.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import argparse
 import json
 import os
 import random
-import subprocess
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -82,6 +82,7 @@ def fine_tune(out: Path) -> None:
                 bar.update(1)
     model.eval()
     model.save(str(out))
+    shutil.copy(model_dir() / "vocab.txt", out / "vocab.txt")  # briefqa.lexicon reads the word list from here
     (out / "trial.json").write_text(json.dumps({
         "pairs": len(pairs), "batch": BATCH, "epochs": EPOCHS, "learning_rate": LEARNING_RATE, "seed": SEED,
         "minutes": round((time.perf_counter() - began) / 60, 1),
@@ -100,20 +101,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "encoder_trial")
     parser.add_argument("--verifier", type=Path, help="Train and score a verifier on the fine-tuned encoder into this folder.")
     parser.add_argument("--paraphrases", action="store_true", help="Train that verifier on reworded questions too.")
+    parser.add_argument("--sweep", action="store_true", help="Then sweep its thresholds on the news sets and held-out SQuAD.")
     args = parser.parse_args()
     if not (args.out / "config.json").is_file():
         args.out.mkdir(parents=True, exist_ok=True)
         fine_tune(args.out)
     if args.verifier:
-        # train_verifier runs in a child process that sees the fine-tuned encoder first.
-        code = (
-            "import sys, runpy; sys.path.insert(0, 'scripts'); from encoder_trial import use_encoder; from pathlib import Path; "
-            f"use_encoder(Path({str(args.out.resolve())!r})); sys.argv = ['train_verifier.py', '--out', {str(args.verifier)!r}, "
-            f"'--docs', {str(args.verifier / 'docs')!r}" + (", '--paraphrases'" if args.paraphrases else "") + "]; "
-            "runpy.run_path('scripts/train_verifier.py', run_name='__main__')"
-        )
+        import threshold_sweep
+        import train_verifier
+
+        use_encoder(args.out.resolve())  # before anything embeds: ingest, ONNX export and queries all follow it
         (args.verifier / "docs").mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        sys.argv = ["train_verifier.py", "--out", str(args.verifier), "--docs", str(args.verifier / "docs")]
+        if args.paraphrases:
+            sys.argv.append("--paraphrases")
+        train_verifier.main()
+        if args.sweep:
+            threshold_sweep.main(["--verifier", str(args.verifier), "--thresholds", "0.3,0.35,0.4"])
 
 
 if __name__ == "__main__":

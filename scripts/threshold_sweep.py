@@ -1,5 +1,6 @@
-"""Answer and abstention accuracy at several verifier thresholds, on news dev, news mixed and the
-held-out SQuAD articles: what docs/verifier.md's threshold table shows (about 2 minutes).
+"""Recall, answer and abstention accuracy at several verifier thresholds, on news dev, mixed and fresh
+and the held-out SQuAD articles: what docs/verifier.md's threshold tables show (about 3 minutes).
+`--verifier DIR` sweeps a trial's verifier instead of the committed one.
 
 A measurement only: the shipped threshold is chosen by scripts/train_verifier.py on training
 articles, never by these sets.
@@ -28,21 +29,26 @@ def sweep(engine: Engine, gold: Path, name: str, thresholds: list[float]) -> Non
     for threshold in thresholds:
         answerer.verifier.card = dataclasses.replace(shipped, threshold=threshold)
         figures = evaluate(items, engine.ask, texts.__getitem__).figures()
-        print(f"{name:<14} {threshold:<6} answers {figures['answer_accuracy']:.3f}  abstention {figures['abstention_accuracy']:.3f}", flush=True)
+        print(
+            f"{name:<14} {threshold:<6} recall {figures['evidence_recall@5']:.3f}  answers {figures['answer_accuracy']:.3f}"
+            f"  abstention {figures['abstention_accuracy']:.3f}", flush=True,
+        )
     answerer.verifier.card = shipped
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--thresholds", default="0.2,0.25,0.3,0.34,0.4,0.45")
-    thresholds = [float(t) for t in parser.parse_args().thresholds.split(",")]
+    parser.add_argument("--verifier", type=Path, help="A verifier folder (train_verifier.py --out DIR) instead of the committed one.")
+    args = parser.parse_args(argv)
+    thresholds = [float(t) for t in args.thresholds.split(",")]
     with tempfile.TemporaryDirectory(prefix="briefqa-sweep-") as work:
         news, squad = Path(work) / "news", Path(work) / "squad"
-        build_index(ROOT / "seeds", news, progress=False)
-        build_index(DATA / "squad" / "corpus", squad, progress=False)
+        build_index(ROOT / "seeds", news, progress=False, verifier_dir=args.verifier)
+        build_index(DATA / "squad" / "corpus", squad, progress=False, verifier_dir=args.verifier)
         news_engine = Engine(news)
-        sweep(news_engine, DATA / "dev.jsonl", "news dev", thresholds)
-        sweep(news_engine, DATA / "mixed.jsonl", "news mixed", thresholds)
+        for name in ("dev", "mixed", "fresh"):
+            sweep(news_engine, DATA / f"{name}.jsonl", f"news {name}", thresholds)
         sweep(Engine(squad), DATA / "squad" / "heldout.jsonl", "SQuAD held-out", thresholds)
 
 

@@ -62,12 +62,10 @@ def answer_labels(engine: Engine, item: dict, sentences: list) -> list[int]:
         return [0] * len(sentences)
     blocks = _evidence_blocks(engine, item)
     answers = _answers(item)
-    by_group = engine._ready()[1].by_group
+    answerer = engine._ready()[1]
     labels = []
     for sentence in sentences:
-        units = [sentence]
-        if sentence.kind == "lead_in" and sentence.group is not None:
-            units += [m for m in by_group.get((sentence.source, sentence.group), []) if m.kind == "item"]
+        units = [unit for reading in answerer.readings(sentence) for unit in reading]
         labels.append(int(any((u.source, u.block) in blocks and any(a in normalise(u.text) for a in answers) for u in units)))
     return labels
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 import re
-from itertools import zip_longest
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import zip_longest
 
 import numpy as np
 
@@ -86,12 +87,17 @@ class Pool:
     # What a sentence is matched against: the question without its reference to an article
     # ("according to the piece on Venezuelan gang influence"), whose words describe the
     # article, not the answer, and are met by the article's title (the veto checks that).
-    matched: Question | None = None
-    matched_required: list[str] = field(default_factory=list)
+    matched: Question
+    matched_required: list[str]
 
-    def __post_init__(self) -> None:
-        if self.matched is None:
-            self.matched, self.matched_required = self.question, self.required
+    @cached_property
+    def matched_stems(self) -> frozenset[str]:
+        return frozenset(self.matched.stems)
+
+    @cached_property
+    def asks_wh(self) -> bool:
+        """A wh-question ("what", "who", ...) rather than a yes/no question or a command."""
+        return bool(wh_word(fold(self.matched.text)))
 
     def features(self, answerer: Answerer, candidates: list[Candidate]) -> np.ndarray:
         """The verifier's rows for these candidates: the one place serving and training build them."""
@@ -338,11 +344,11 @@ class Answerer:
         best, runner_up = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
         return best[0] if best[1] >= 0.5 and best[1] > runner_up[1] else None
 
-    def candidates_for(
-        self, question: Question, query_vector: np.ndarray, hits: list[Hit], matched: Question | None = None,
-    ) -> list[Candidate]:
+    def candidates_for(self, question: Question, matched: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+        """Candidate sentences of the hits, pre-ranked against ``matched`` (the question without its
+        reference to an article); ``question`` names the article that reference points to."""
         framed = self.framed_source(question)
-        question = matched or question
+        question = matched
         pairs = [(hit, sentence_id) for hit in hits[: self.candidates] for sentence_id in hit.chunk.sentence_ids]
         if not pairs:
             return []
@@ -380,11 +386,12 @@ class Answerer:
         query_vector, sentence_vector = vectors[0], vectors[-1]
         hits = self.retriever.search(question_text, top_k=max(top_k, self.candidates), query_vector=query_vector)
         required, unknown = self.constraints(question)
-        if question.core == question_text:
-            return Pool(question, hits, self.candidates_for(question, sentence_vector, hits), required, unknown)
-        matched = analyse_question(question.core)
-        candidates = self.candidates_for(question, sentence_vector, hits, matched)
-        return Pool(question, hits, candidates, required, unknown, matched, self.constraints(matched)[0])
+        matched, matched_required = question, required
+        if question.core != question_text:
+            matched = analyse_question(question.core)
+            matched_required = self.constraints(matched)[0]
+        candidates = self.candidates_for(question, matched, sentence_vector, hits)
+        return Pool(question, hits, candidates, required, unknown, matched, matched_required)
 
     def judge(self, pool: Pool) -> list[Candidate]:
         """The pool's candidates scored by the verifier in one batch, best first (scores are raw)."""
@@ -467,7 +474,7 @@ class Answerer:
             for candidate in [c for c in judged if self.eligible(c, part)][:PART_OPTIONS]:
                 confidence = self.verifier.confidence(candidate.score)
                 if confidence >= self.verifier.card.threshold:
-                    found.append((self._readings(candidate.sentence), confidence))
+                    found.append((self.readings(candidate.sentence), confidence))
             options.append(found)
         # The question's own words, its acronyms spelled out included, cannot be what the parts share.
         asked = set(question.stems) | {t for other in self.other_spellings(question) for t in self.stems_of(other)}
@@ -490,8 +497,9 @@ class Answerer:
         in_turn = [hit for group in zip_longest(*part_passages) for hit in group if hit is not None]
         return ((best[1], best[0]) if best else None), in_turn
 
-    def _readings(self, sentence: Sentence) -> list[list[Sentence]]:
-        """What a sentence can contribute to a two-part answer: itself or, for a lead-in, one of its items after it."""
+    def readings(self, sentence: Sentence) -> list[list[Sentence]]:
+        """What a sentence can contribute to an answer: itself or, for a lead-in, one of its items after it
+        (a two-part answer takes one reading; training labels a lead-in by all of them)."""
         if sentence.kind != "lead_in" or sentence.group is None:
             return [[sentence]]
         items = [m for m in self.by_group.get((sentence.source, sentence.group), []) if m.kind == "item"]
@@ -522,19 +530,20 @@ class Answerer:
         A lead-in is quoted with its items, so it may; and "Is X as critical as Y?" is answered
         by the sentence that says so, so questions without a wh-word are exempt.
         """
-        if candidate.sentence.kind == "lead_in" or not wh_word(fold(pool.matched.text)):
+        if candidate.sentence.kind == "lead_in" or not pool.asks_wh:
             return False
-        return self.stems_of(candidate.sentence.statement) <= set(pool.matched.stems)
+        return self.stems_of(candidate.sentence.statement) <= pool.matched_stems
 
     def _veto_reason(self, pool: Pool) -> str:
         """Why every candidate was refused, as precisely as the vetoes allow."""
         kind = pool.question.answer_type
         candidates = pool.candidates[:POOL_SIZE]
+        giving = ""
         if kind in self.verifier.card.veto_types:
             candidates = [c for c in candidates if c.typed]
             if not candidates:
                 return f"no relevant passage gives a {kind}"
-        giving = f"that gives a {kind} " if kind in self.verifier.card.veto_types else ""
+            giving = f"that gives a {kind} "
         met = [self._met(pool.required, c.context) for c in candidates]
         missing = [item for item in pool.required if not any(item in m for m in met)]
         if missing:
