@@ -85,6 +85,18 @@ def test_the_passages_hold_every_chunk_the_answer_quotes(engine):
     assert len({p.chunk.chunk_id for p in answer.passages}) == 5
 
 
+def test_passages_from_one_article_leave_the_last_place_to_another(engine):
+    # Every strong passage is in the deportation article; the fifth place goes to another
+    # article's best, so a question that spans two articles can show both.
+    answer = engine.ask("Where was the Sinaloa Cartel operative deported to?")
+    sources = [p.chunk.source for p in answer.passages]
+    assert sources[:4] == ["004_434760b6812f335f.txt"] * 4
+    assert sources[4] == "002_47b46ce98c28fd65.txt"
+    assert [p.chunk.source for p in engine.ask("Where was the Sinaloa Cartel operative deported to?", top_k=1).passages] == [
+        "004_434760b6812f335f.txt"
+    ]
+
+
 def test_a_refused_two_part_question_shows_each_parts_best_passages_in_turn(engine):
     answer = engine.ask(
         "Which drug-focused federal agency is named as a partner both in ICE's fight against Venezuelan organized crime"
