@@ -139,12 +139,30 @@ def test_a_two_part_question_with_one_part_unanswered_is_refused(engine, questio
             "Which ICE component leads Operation Expanded Impact and is described elsewhere as the investigative arm?",
             ("Which ICE component leads Operation Expanded Impact?", "Which ICE component is described elsewhere as the investigative arm?"),
         ),
-        ("Which cartel links the San Francisco case to the El Chapo extradition?", None),
+        (
+            "Which cartel links the San Francisco case to the El Chapo extradition?",
+            ("Which cartel is involved in the San Francisco case?", "Which cartel is involved in the El Chapo extradition?"),
+        ),
+        ("Which agency connects drug seizures with money laundering?", ("Which agency is involved in drug seizures?", "Which agency is involved in money laundering?")),
+        ("How does the DHS campaign link smuggling to trafficking?", None),
         ("Who are both the founders?", None),
     ],
 )
 def test_two_part_questions_split_where_the_wording_is_plain(question, parts):
     assert split_parts(question) == parts
+
+
+def test_what_ties_two_articles_together_is_answered_from_each(engine):
+    answer = engine.ask("Which country ties the firearms smuggling described by HSI to the deportation destination in the Sinaloa operation?")
+    assert answer.answered
+    assert [(c.source, c.quote) for c in answer.citations] == [
+        ("002_47b46ce98c28fd65.txt", "Disrupting the smuggling of U.S. firearms and ammunition to Mexico to arm drug traffickers"),
+        ("004_434760b6812f335f.txt", "Deportation Destination | Guadalajara, Jalisco, Mexico |"),
+    ]
+    assert_exact(answer)
+    refused = engine.ask("Which gang links Venezuelan organized crime to the El Chapo extradition?")
+    assert not refused.answered
+    assert refused.reason == "no two passages answer both parts of the question"
 
 
 @pytest.mark.parametrize(
@@ -157,7 +175,7 @@ def test_two_part_questions_split_where_the_wording_is_plain(question, parts):
         ("In what year did the DHS anti-smuggling campaign officially begin?", "no relevant passage that gives a year mentions DHS"),
         # Each name is in some passage, in different articles: the reason says none holds them together.
         (
-            "Which cartel links ICE's San Francisco deportation case to HSI's El Chapo extradition?",
+            "What role did San Francisco officers play in HSI's El Chapo extradition?",
             "no relevant passage mentions San Francisco, HSI and El Chapo together",
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
@@ -265,6 +283,8 @@ def test_invalid_questions_are_refused(engine, bad):
 def test_a_possessive_ends_a_name():
     question = analyse_question("Which cartel links ICE's San Francisco deportation case to HSI's El Chapo extradition?")
     assert question.names == ("ICE", "San Francisco", "HSI", "El Chapo")
+    assert analyse_question("Why did ICE's San Francisco team hand HSI the El Chapo case?").names == ("ICE", "San Francisco", "HSI", "El Chapo")
+    assert analyse_question("Who was Alexander the Great?").names == ("Alexander the Great",)
 
 
 def test_a_list_too_long_to_quote_whole_gives_its_lead_in_and_first_items(engine):

@@ -131,7 +131,8 @@ def names(text: str, *, skip_first_word: bool = False) -> tuple[Name, ...]:
                 and after is not None
                 and _capitalised(after.group())
                 and text[tokens[j + 1].end() : after.start()] == " "
-                and not (nxt.lower() == "and" and (Name(current, 0, 0).is_acronym or _INITIALISM.search(current)))
+                # "ICE and DHS", "hand HSI the El Chapo case": an acronym ends its name before these
+                and not (nxt.lower() in ("and", "the") and (Name(current, 0, 0).is_acronym or _INITIALISM.search(current)))
             )
             if not joins:
                 break

@@ -61,7 +61,7 @@ def analyse_question(text: str) -> Question:
         re.search(r"\b(list|name the|what are|which are|who are|what were|which were|who were|what .*\binclude|which .*\binclude)\b", folded)
         or (focus is not None and focus.endswith("s") and not focus.endswith("ss") and answer_type is None)
     )
-    conjunctive = bool(re.search(r"\bboth\b|\band (?:is|as|also|in)\b|\banother article\b|\balso\b", folded))
+    conjunctive = bool(re.search(r"\bboth\b|\band (?:is|as|also|in)\b|\banother article\b|\balso\b", folded) or _LINKS.match(text))
     frames = tuple(m.group(1).strip() for m in _FRAME_AFTER.finditer(text)) + tuple(m.group(1).strip() for m in _FRAME_BEFORE.finditer(text))
     core = _FRAME_CLAUSE.sub("", text).strip(" ,") or text
     measured = None
@@ -231,6 +231,10 @@ def holds_answer_type(
 
 
 _BOTH = re.compile(r"^(?P<head>.+?)\s+both\s+(?P<first>.+?)\s+and\s+(?P<second>(?:as|in|to|for|by|on|at|from|with)\b.+?)\s*\?*$", re.I)
+# "Which cartel links the San Francisco deportation to the El Chapo extradition?": what each names.
+_LINKS = re.compile(
+    r"^(?P<head>(?:what|which)\s+[^,?]+?)\s+(?:links|connects|ties)\s+(?P<first>.+?)\s+(?:to|with|and)\s+(?P<second>.+?)\s*\?*$", re.I
+)
 _AND_ALSO = re.compile(r"^(?P<subject>(?:what|which|who)\b.+?),?\s+and\s+(?P<linker>also|is|was|are|were)\s+(?P<second>.+?)\s*\?*$", re.I)
 _VERBISH = re.compile(r"^(?:is|was|are|were|has|had|have|does|did|[a-z]+(?:s|ed))$")
 
@@ -240,7 +244,8 @@ def split_parts(text: str) -> tuple[str, str] | None:
 
     "What X is cited both as A and as B?" -> ("What X is cited as A?", "What X is cited as B?");
     "Which agency works with ICE on A and also leads B?" -> ("Which agency works with ICE on A?",
-    "Which agency leads B?"). Each part can then be judged on one sentence, which is what the
+    "Which agency leads B?"); "Which cartel links A to B?" -> ("Which cartel is involved in A?",
+    "Which cartel is involved in B?"). Each part can then be judged on one sentence, which is what the
     verifier was trained to do; a question that cannot be split this way is left whole.
     """
     text = " ".join(text.split())
@@ -248,6 +253,10 @@ def split_parts(text: str) -> tuple[str, str] | None:
     if both:
         head, first, second = both["head"], both["first"], both["second"]
         return f"{head} {first}?", f"{head} {second}?"
+    links = _LINKS.match(text)
+    if links:
+        head = links["head"]
+        return f"{head} is involved in {links['first']}?", f"{head} is involved in {links['second']}?"
     also = _AND_ALSO.match(text)
     if also:
         tokens = also["subject"].split()
