@@ -146,10 +146,27 @@ def test_a_two_part_question_with_one_part_unanswered_is_refused(engine, questio
         ("Which agency connects drug seizures with money laundering?", ("Which agency is involved in drug seizures?", "Which agency is involved in money laundering?")),
         ("How does the DHS campaign link smuggling to trafficking?", None),
         ("Who are both the founders?", None),
+        (
+            "Which cartel is named in both the San Francisco deportation and the El Chapo extradition?",
+            ("Which cartel is named in the San Francisco deportation?", "Which cartel is named in the El Chapo extradition?"),
+        ),
+        ("Which problem consists of both inflationary and deflationary impacts?", None),  # two modifiers of one noun
     ],
 )
 def test_two_part_questions_split_where_the_wording_is_plain(question, parts):
     assert split_parts(question) == parts
+
+
+def test_two_parts_asking_for_a_name_must_share_a_name(engine):
+    # Each part's best sentence talks of partner agencies; they share "law enforcement", not an agency.
+    refused = engine.ask("Which agency is both a DHS component and a partner of the Colombian National Police?")
+    assert not refused.answered
+    assert refused.reason == "no two passages answer both parts of the question"
+    answer = engine.ask("Which cartel is named in both the San Francisco deportation and the El Chapo extradition?")
+    assert answer.answered
+    assert [c.source for c in answer.citations] == ["004_434760b6812f335f.txt", "002_47b46ce98c28fd65.txt"]
+    assert all("Sinaloa" in c.quote for c in answer.citations)
+    assert_exact(answer)
 
 
 def test_what_ties_two_articles_together_is_answered_from_each(engine):

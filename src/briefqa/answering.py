@@ -47,6 +47,7 @@ PAIR_COVERAGE_WEIGHT = 0.2
 FRAME_PENALTY = 0.1  # a question that names its article prefers that article's sentences
 RUNNER_UP_SHARE = 0.2  # a runner-up joins the answer when the verifier rates it at least a fifth as likely (dev answer accuracy 0.73 at 0.5, 0.80 at 0.2; SQuAD unchanged)
 MAX_EXTRA_SENTENCES = 2
+NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "place", "facility"})
 PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
 
 @dataclass
@@ -500,7 +501,7 @@ class Answerer:
                     for second in second_readings:
                         if first[-1] == second[-1] or _size(first + second) > self.max_answer_chars:
                             continue
-                        if (self.stems_of(first[-1].statement) & self.stems_of(second[-1].statement)) - asked:
+                        if self._share_answer(question, first[-1], second[-1], asked):
                             best = (confidence, first + second)
                             break
                     else:
@@ -508,6 +509,28 @@ class Answerer:
                     break
         in_turn = [hit for group in zip_longest(*part_passages) for hit in group if hit is not None]
         return ((best[1], best[0]) if best else None), in_turn
+
+    def _share_answer(self, question: Question, first: Sentence, second: Sentence, asked: set[str]) -> bool:
+        """Do two parts' sentences share what both parts ask for: a word the question does not use?
+
+        When the question asks for a name (an agency, a country, a person), the shared word
+        must be part of a name in both sentences: two vague parts' best sentences often share
+        only a common phrase ("law enforcement"), which is not an answer to "Which agency ...?".
+        """
+        if question.answer_type in NAMED_TYPES:
+            shared = self._name_stems(first) & self._name_stems(second)
+        else:
+            shared = self.stems_of(first.statement) & self.stems_of(second.statement)
+        return bool(shared - asked)
+
+    def _name_stems(self, sentence: Sentence) -> frozenset[str]:
+        """Stems of the sentence's capitalised words; its first word only if the articles never write it in lower case."""
+        found = set()
+        for position, match in enumerate(re.finditer(r"[A-Za-z][\w.'’-]*", sentence.statement)):
+            word = match.group()
+            if word[0].isupper() and (position > 0 or word.lower() not in self.common_words):
+                found |= self.stems_of(word)
+        return frozenset(found)
 
     def readings(self, sentence: Sentence) -> list[list[Sentence]]:
         """What a sentence can contribute to an answer: itself or, for a lead-in, one of its items after it

@@ -230,7 +230,7 @@ def holds_answer_type(
     return True
 
 
-_BOTH = re.compile(r"^(?P<head>.+?)\s+both\s+(?P<first>.+?)\s+and\s+(?P<second>(?:as|in|to|for|by|on|at|from|with)\b.+?)\s*\?*$", re.I)
+_BOTH = re.compile(r"^(?P<head>.+?)\s+both\s+(?P<first>.+?)\s+and\s+(?P<second>.+?)\s*\?*$", re.I)
 # "Which cartel links the San Francisco deportation to the El Chapo extradition?": what each names.
 _LINKS = re.compile(
     r"^(?P<head>(?:what|which)\s+[^,?]+?)\s+(?:links|connects|ties)\s+(?P<first>.+?)\s+(?:to|with|and)\s+(?P<second>.+?)\s*\?*$", re.I
@@ -250,7 +250,8 @@ def split_parts(text: str) -> tuple[str, str] | None:
     """
     text = " ".join(text.split())
     both = _BOTH.match(text)
-    if both:
+    # "both inflationary and deflationary impacts" shares one noun: two modifiers, not two parts.
+    if both and (len(both["first"].split()) > 1 or both["first"][:1].isupper()):
         head, first, second = both["head"], both["first"], both["second"]
         return f"{head} {first}?", f"{head} {second}?"
     links = _LINKS.match(text)
