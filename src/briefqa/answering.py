@@ -435,7 +435,8 @@ class Answerer:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score)
         if confidence < self.verifier.card.threshold:
-            return abstain(f"no passage is likely to answer it (confidence {confidence:.2f})", confidence, passages)
+            needed = self.verifier.card.threshold
+            return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {needed:g} needed", confidence, passages)
         chosen = self._choose(question, ranked, pool.required)
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
