@@ -94,8 +94,10 @@ def veto_types(rows: Rows, max_miss: float = VETO_MAX_MISS) -> list[str | None]:
 
 def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     """The answerer's vetoes, read off the features: the right kind of answer where that is a veto,
-    something the question does not already say, every constraint met."""
-    from briefqa.features import ANSWER_TYPES, KINDS
+    something the question does not already say, a negation where the question has one, every
+    constraint met."""
+    from briefqa.features import ANSWER_TYPES, KINDS, negated
+    from briefqa.terms import fold
 
     kinds = rows.features[:, FEATURES.index("answer_type")].astype(int)
     checked = np.isin(kinds, [ANSWER_TYPES.index(k) for k in vetoed])
@@ -103,7 +105,9 @@ def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     lead_in = rows.features[:, FEATURES.index("kind")] == KINDS.index("lead_in")
     yes_no = rows.features[:, FEATURES.index("wh_word")] == 0
     adds = (rows.features[:, FEATURES.index("sentence_new_share")] > 0) | lead_in | yes_no
-    return (typed | ~checked) & adds & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
+    question_negated = np.array([negated(fold(text)) for text in rows.question_texts])[rows.question]
+    negation_met = ~question_negated | np.array([negated(fold(text)) for text in rows.sentences])
+    return (typed | ~checked) & adds & negation_met & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
 
 
 def question_outcomes(scores: np.ndarray, rows: Rows, vetoed: list[str | None]) -> tuple[np.ndarray, np.ndarray]:

@@ -145,13 +145,14 @@ def test_a_reference_to_the_article_is_matched_by_the_article_not_by_the_sentenc
 
 
 def test_held_out_squad_articles_keep_their_figures(squad_engine):
-    """Measured at the chosen operating point: recall 0.947, answers 0.418, abstention 0.710 (README)."""
+    """Measured at the chosen operating point: recall 0.944, answers 0.418, abstention 0.811 (README;
+    0.710 before the negation veto)."""
     texts = {a.source: a.text for a in squad_engine.index.articles.values()}
     figures = evaluate(load_gold(SQUAD / "heldout.jsonl"), squad_engine.ask, texts.__getitem__).figures()
     assert figures["questions"] == 766
     assert figures["evidence_recall@5"] >= 0.93
     assert figures["answer_accuracy"] >= 0.39
-    assert figures["abstention_accuracy"] >= 0.68
+    assert figures["abstention_accuracy"] >= 0.78
     assert figures["citation_exactness"] == 1.0
 
 

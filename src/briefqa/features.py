@@ -47,6 +47,11 @@ highest lowest earliest latest same different without except other both all each
 CATEGORICAL = ("answer_type", "wh_word", "kind")
 
 
+def negated(folded_text: str) -> bool:
+    """Does the (folded) text negate something: "not", "never", "no", "wasn't"?"""
+    return bool(_NEGATION.search(folded_text))
+
+
 def wh_word(folded_question: str) -> int:
     """1-based position of the question's wh-word in WH_WORDS; 0 for a yes/no question or a command."""
     tokens = words(folded_question)
@@ -83,7 +88,7 @@ def sentence_facts(answerer: Answerer, candidate: Candidate) -> SentenceFacts:
         tokens = sentence.statement.split()
         cached = answerer.feature_cache[sentence.sentence_id] = SentenceFacts(
             folded, stems, frozenset(_bigrams(stems)), frozenset(words(folded)), frozenset(words(candidate.context)),
-            frozenset(words(paragraph)), paragraph, bool(_NEGATION.search(folded)),
+            frozenset(words(paragraph)), paragraph, negated(folded),
             tuple(re.findall(r"\d[\d,.]*", sentence.statement)), tuple(w for w in tokens[1:] if w[:1].isupper()), len(tokens),
         )
     return cached
@@ -102,7 +107,7 @@ def candidate_features(answerer: Answerer, question: Question, candidates: list[
     total = total or 1.0
     question_bigrams = _bigrams(question.stems)
     asked = fold(question.text)
-    question_negated = bool(_NEGATION.search(asked))
+    question_negated = negated(asked)
     question_capitals = {w for w in question.text.split()[1:] if w[:1].isupper()}  # the first word is capitalised anyway
     capital_words = set(words(" ".join(question_capitals))) - QUALIFIERS
     qualifiers = QUALIFIERS & set(words(asked))
