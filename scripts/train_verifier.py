@@ -97,6 +97,7 @@ def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     something the question does not already say, a negation where the question has one, every
     constraint met."""
     from briefqa.features import ANSWER_TYPES, KINDS, negated
+    from briefqa.questions import analyse_question
     from briefqa.terms import fold
 
     kinds = rows.features[:, FEATURES.index("answer_type")].astype(int)
@@ -105,7 +106,8 @@ def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     lead_in = rows.features[:, FEATURES.index("kind")] == KINDS.index("lead_in")
     yes_no = rows.features[:, FEATURES.index("wh_word")] == 0
     adds = (rows.features[:, FEATURES.index("sentence_new_share")] > 0) | lead_in | yes_no
-    question_negated = np.array([negated(fold(text)) for text in rows.question_texts])[rows.question]
+    # As Pool.negated reads it: the question without its reference to an article.
+    question_negated = np.array([negated(fold(analyse_question(text).core)) for text in rows.question_texts])[rows.question]
     negation_met = ~question_negated | np.array([negated(fold(text)) for text in rows.sentences])
     return (typed | ~checked) & adds & negation_met & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
 
