@@ -9,7 +9,8 @@ Data and split (by article, never by question):
 Leave-one-group-out training over the training groups gives an out-of-fold score for
 every training question; the calibration map and the answer threshold are fitted on
 those, so no figure is chosen on data its model saw. The final trees are then trained on
-all training groups with a fixed seed. Writes models/verifier/{verifier.txt,
+all training groups with a fixed seed, and exported to ONNX for the server (checked against
+LightGBM on every training row). Writes models/verifier/{verifier.txt,verifier.onnx,
 verifier.json,README.md} and docs/verifier_curves.png, docs/reliability.png.
 """
 
@@ -177,7 +178,7 @@ def main() -> None:
     began = time.perf_counter()
     from sklearn.isotonic import IsotonicRegression
 
-    from briefqa.verifier import META_FILE, MODEL_FILE
+    from briefqa.verifier import META_FILE, TREES_FILE
 
     squad_items = load_items(SQUAD / "questions.jsonl")
     train_items = [i for i in squad_items if i["doc"][:2] in TRAIN_ARTICLES]
@@ -213,7 +214,8 @@ def main() -> None:
 
         final = train(training, weights, np.ones(len(training.labels), dtype=bool))
         args.out.mkdir(parents=True, exist_ok=True)
-        final.save_model(str(args.out / MODEL_FILE))
+        final.save_model(str(args.out / TREES_FILE))
+        onnx_gap = export_onnx(final, args.out, training.features)
         meta = {
             "version": time.strftime("%Y-%m-%d"),
             "features": list(FEATURES),
@@ -221,7 +223,7 @@ def main() -> None:
             "veto_types": vetoed,
             "calibration": {"x": grid.tolist(), "y": np.round(calibration.predict(grid), 4).tolist()},
             "params": PARAMS, "rounds": ROUNDS, "news_weight": args.news_weight, "swaps": args.swaps,
-            "paraphrases": args.paraphrases, "ablated": args.ablate,
+            "paraphrases": args.paraphrases, "ablated": args.ablate, "onnx_max_difference": onnx_gap,
             "train": {"squad_articles": [d for d in groups if not d.startswith("news:")], "news": list(args.news)},
         }
         (args.out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -297,6 +299,36 @@ def choose_threshold(confidence: np.ndarray, right: np.ndarray, docs: np.ndarray
     return 0.95
 
 
+ONNX_OPSET = 15  # the highest onnxmltools' LightGBM converter writes
+ONNX_TOLERANCE = 1e-5
+
+
+def export_onnx(booster, out: Path, check_rows: np.ndarray) -> float:
+    """Write the trees as ONNX for the server; the largest probability difference from LightGBM
+    on ``check_rows``, which must stay within ONNX_TOLERANCE."""
+    import onnxmltools
+    import onnxruntime
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    from briefqa.verifier import MODEL_FILE, ONNX_INPUT, ONNX_OUTPUT
+
+    model = onnxmltools.convert_lightgbm(
+        booster, initial_types=[(ONNX_INPUT, FloatTensorType([None, booster.num_feature()]))], target_opset=ONNX_OPSET, zipmap=False,
+    )
+    # The converter also declares a class-label output with a fixed shape of 1; the server reads
+    # only the probabilities, and an undeclared shape mismatch would warn on every batch.
+    for output in [o for o in model.graph.output if o.name != ONNX_OUTPUT]:
+        model.graph.output.remove(output)
+    (out / MODEL_FILE).write_bytes(model.SerializeToString())
+    session = onnxruntime.InferenceSession(str(out / MODEL_FILE), providers=["CPUExecutionProvider"])
+    rows = np.asarray(check_rows, dtype=np.float32)
+    (onnx_probabilities,) = session.run([ONNX_OUTPUT], {ONNX_INPUT: rows})
+    gap = float(np.abs(onnx_probabilities[:, 1] - booster.predict(rows.astype(np.float64))).max())
+    if gap > ONNX_TOLERANCE:
+        raise SystemExit(f"the ONNX export differs from LightGBM by {gap:.2e} (allowed {ONNX_TOLERANCE:g})")
+    return round(gap, 9)
+
+
 def _bootstrap_model(out: Path, work: Path) -> Path:
     """A verifier for the feature-building indexes: the committed one, or an untrained stand-in."""
     from briefqa.errors import IndexCorrupt
@@ -312,8 +344,10 @@ def _bootstrap_model(out: Path, work: Path) -> Path:
 
     stand_in = work / "bootstrap"
     stand_in.mkdir()
-    data = lightgbm.Dataset(np.zeros((4, len(FEATURES))), np.array([0, 1, 0, 1]), feature_name=list(FEATURES))
-    lightgbm.train({"objective": "binary", "verbose": -1, "min_data_in_leaf": 1}, data, num_boost_round=1).save_model(str(stand_in / MODEL_FILE))
+    rows = np.arange(8 * len(FEATURES), dtype=np.float64).reshape(8, len(FEATURES)) % 5
+    data = lightgbm.Dataset(rows, np.array([0, 1] * 4), feature_name=list(FEATURES))
+    booster = lightgbm.train({"objective": "binary", "verbose": -1, "min_data_in_leaf": 1, "min_data_in_bin": 1}, data, num_boost_round=1)
+    export_onnx(booster, stand_in, rows)
     meta = {"features": list(FEATURES), "threshold": 0.5, "calibration": {"x": [0, 1], "y": [0, 1]}}
     (stand_in / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     return stand_in

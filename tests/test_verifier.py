@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ from briefqa.errors import IndexCorrupt
 from briefqa.evaluation import evaluate, load_gold
 from briefqa.features import FEATURES
 from briefqa.index import build_index, load_index
-from briefqa.verifier import MODEL_FILE, POOL_SIZE, TreeVerifier, bundled_model_dir
+from briefqa.verifier import MODEL_FILE, POOL_SIZE, TREES_FILE, TreeVerifier, bundled_model_dir
 
 from .conftest import DATA
 
@@ -47,7 +49,7 @@ def test_the_index_carries_the_verifier_and_its_checksums(index_dir):
 
 def test_health_names_the_verifier_and_its_threshold(engine):
     card = engine._ready()[1].verifier.card
-    assert engine.health().verifier == f"LightGBM trees, trained {card.version}, answers at confidence >= {card.threshold}"
+    assert engine.health().verifier == f"gradient-boosted trees (ONNX), trained {card.version}, answers at confidence >= {card.threshold}"
 
 
 def test_a_different_verifier_makes_the_index_stale(index_dir, tmp_path):
@@ -68,10 +70,49 @@ def test_a_different_verifier_makes_the_index_stale(index_dir, tmp_path):
 def test_a_damaged_verifier_fails_the_checksum_at_load(index_dir, tmp_path):
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    with open(copy / "verifier" / MODEL_FILE, "a", encoding="utf-8") as handle:
-        handle.write("\n")
-    with pytest.raises(IndexCorrupt, match="verifier/verifier.txt fails its checksum"):
+    with open(copy / "verifier" / MODEL_FILE, "ab") as handle:
+        handle.write(b"\n")
+    with pytest.raises(IndexCorrupt, match="verifier/verifier.onnx fails its checksum"):
         load_index(copy)
+
+
+def test_the_served_onnx_trees_match_the_lightgbm_trees(engine):
+    """make train exports verifier.txt to verifier.onnx; the two must agree on the rows serving builds."""
+    import lightgbm
+
+    answerer = engine._ready()[1]
+    rows = []
+    for item in load_gold(DATA / "dev.jsonl"):
+        pool = answerer.pool(item["question"])
+        if pool.candidates:
+            rows.append(pool.features(answerer, pool.candidates[:POOL_SIZE]))
+    rows = np.vstack(rows)
+    assert len(rows) > 1000
+    trees = lightgbm.Booster(model_file=str(bundled_model_dir() / TREES_FILE))
+    served = TreeVerifier(bundled_model_dir()).score(rows)
+    assert np.abs(served - trees.predict(rows.astype(np.float64))).max() < 1e-5
+    assert served.std() > 0.05  # the rows span the model's range, not one leaf
+
+
+def test_serving_never_imports_lightgbm_or_its_dependencies(index_dir):
+    """The server answers with onnxruntime alone: LightGBM, scikit-learn and pandas add ~130 MB."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from briefqa.engine import Engine\n"
+        f"engine = Engine(Path({str(index_dir)!r}), auto_reload=False)\n"
+        "assert engine.ask('How much illicit currency did HSI seize in 2021?').answered\n"
+        "print(sorted(m for m in ('lightgbm', 'sklearn', 'pandas', 'torch') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_verifier_model_that_does_not_load_is_reported(tmp_path):
+    shutil.copytree(bundled_model_dir(), tmp_path / "verifier")
+    (tmp_path / "verifier" / MODEL_FILE).write_bytes(b"not a model")
+    with pytest.raises(IndexCorrupt, match="does not load"):
+        TreeVerifier(tmp_path / "verifier").score(np.zeros((1, len(FEATURES))))
 
 
 def test_rows_of_the_wrong_shape_are_refused():

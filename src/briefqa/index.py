@@ -7,7 +7,7 @@ An index is a directory of plain files:
     shards/<name>/   complete indexes of some of the documents each (see shards.py):
                      records, vectors, FAISS, BM25 and the originals
     model.onnx       the embedding model exported to ONNX, with tokenizer.json beside it
-    verifier/        the trained answer verifier (verifier.txt trees, verifier.json card)
+    verifier/        the trained answer verifier (verifier.onnx trees, verifier.json card)
 
 A loaded index places its shards one after another (global id = shard offset + shard id), so
 an index of one shard is numbered exactly as a single index would be; FAISS search fans out

@@ -1,8 +1,11 @@
 """The answer verifier: the probability that a candidate sentence answers the question.
 
 A stage like the embedder: a contract with one batch method, ``score(rows)``, and one
-implementation, gradient-boosted trees over the rows that ``features.py`` builds, stored as
-LightGBM's plain-text model. Beside it, ``verifier.json`` records the feature names the
+implementation, gradient-boosted trees over the rows that ``features.py`` builds. LightGBM
+trains them (``verifier.txt``, the trees as text, kept in models/verifier/ for reading and
+diffing); the server runs their ONNX export (``verifier.onnx``) on onnxruntime, which it loads
+for the embedder anyway, so serving never imports LightGBM and the scikit-learn, pandas and
+pyarrow it pulls in (about 130 MB of resident memory). Beside them, ``verifier.json`` records the feature names the
 trees were trained on, the calibration map that turns the best candidate's raw score into
 the probability that the answer is right, and the answer threshold chosen on held-out
 articles (see models/verifier/README.md). Ingest copies both files into the index, whose
@@ -23,7 +26,9 @@ from .errors import IndexCorrupt
 from .features import FEATURES
 
 POOL_SIZE = 24  # candidates scored per question: the heuristic pre-ranking holds the answer inside this pool
-MODEL_FILE = "verifier.txt"
+MODEL_FILE = "verifier.onnx"  # what the server runs, and what ingest copies into the index
+TREES_FILE = "verifier.txt"  # LightGBM's text form of the same trees: the training artefact
+ONNX_INPUT, ONNX_OUTPUT = "features", "probabilities"
 META_FILE = "verifier.json"
 # The committed model lives in the repository's models/verifier/ (the package is installed
 # editable by `make install`); BRIEFQA_VERIFIER_DIR points elsewhere.
@@ -54,34 +59,42 @@ class Verifier(ABC):
 
 
 class TreeVerifier(Verifier):
-    """LightGBM trees; the booster loads on first use, once, even under concurrent requests."""
+    """The trees on onnxruntime; the session loads on first use, once, even under concurrent requests."""
 
-    kind = "LightGBM trees"
+    kind = "gradient-boosted trees (ONNX)"
 
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = Path(model_dir)
         self.card = read_card(self.model_dir)
-        self._booster = None
+        self._session = None
         self._lock = threading.Lock()
 
     @property
-    def booster(self):
-        if self._booster is None:
+    def session(self):
+        if self._session is None:
             with self._lock:
-                if self._booster is None:
-                    import lightgbm
+                if self._session is None:
+                    import onnxruntime
 
-                    self._booster = lightgbm.Booster(model_file=str(self.model_dir / MODEL_FILE))
-        return self._booster
+                    options = onnxruntime.SessionOptions()
+                    # One thread: a few dozen rows cost a fraction of a millisecond, and the server runs queries side by side.
+                    options.intra_op_num_threads = options.inter_op_num_threads = 1
+                    options.log_severity_level = 3
+                    path = self.model_dir / MODEL_FILE
+                    try:
+                        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                    except Exception as exc:  # onnxruntime raises its own unexported error types
+                        raise IndexCorrupt(f"the verifier model {path} does not load ({exc}); re-run briefqa ingest") from None
+        return self._session
 
     def score(self, rows: np.ndarray) -> np.ndarray:
-        rows = np.asarray(rows, dtype=np.float64)
+        rows = np.asarray(rows, dtype=np.float32)
         if rows.ndim != 2 or rows.shape[1] != len(FEATURES):
             raise ValueError(f"verifier rows must have shape (n, {len(FEATURES)}), got {rows.shape}")
         if not len(rows):
             return np.zeros(0)
-        # One thread: a few dozen rows cost microseconds, and the server runs queries side by side.
-        return self.booster.predict(rows, num_threads=1)
+        (probabilities,) = self.session.run([ONNX_OUTPUT], {ONNX_INPUT: rows})
+        return probabilities[:, 1].astype(np.float64)
 
 
 def read_card(model_dir: Path) -> VerifierCard:
