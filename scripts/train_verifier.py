@@ -114,12 +114,14 @@ def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
 
 
 def question_outcomes(scores: np.ndarray, rows: Rows, vetoed: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Per question: the best eligible candidate's score (0 when none), and whether it answers the question."""
+    """Per question: the best eligible candidate's score (0 when none, or when the server refuses the
+    question outright), and whether it answers the question."""
     best = np.full(len(rows.question_docs), -np.inf)
     right = np.zeros(len(rows.question_docs), dtype=bool)
     allowed = eligible(rows, vetoed)
+    refused = rows.refused_outright if rows.refused_outright is not None else np.zeros(len(rows.question_docs), dtype=bool)
     for q, score, label, ok in zip(rows.question.tolist(), scores.tolist(), rows.labels.tolist(), allowed.tolist()):
-        if ok and score > best[q]:
+        if ok and not refused[q] and score > best[q]:
             best[q], right[q] = score, bool(label)
     best[np.isinf(best)] = 0.0
     return best, right
@@ -155,6 +157,7 @@ def merge(parts: list[Rows]) -> Rows:
         np.vstack([p.features for p in parts]), np.concatenate([p.labels for p in parts]), np.concatenate(questions),
         np.concatenate([p.doc for p in parts]), np.concatenate([p.answerable for p in parts]), docs,
         [t for p in parts for t in p.question_texts], [t for p in parts for t in p.sentences],
+        np.concatenate([p.refused_outright for p in parts]),
     )
 
 
@@ -319,6 +322,12 @@ def export_onnx(booster, out: Path, check_rows: np.ndarray) -> float:
     # only the probabilities, and an undeclared shape mismatch would warn on every batch.
     for output in [o for o in model.graph.output if o.name != ONNX_OUTPUT]:
         model.graph.output.remove(output)
+    # The converter names the graph with a random id and lists its opsets in set order: fixed
+    # here, so that a rerun writes the same bytes.
+    model.graph.name = "briefqa_verifier"
+    opsets = sorted(model.opset_import, key=lambda opset: opset.domain)
+    del model.opset_import[:]
+    model.opset_import.extend(opsets)
     (out / MODEL_FILE).write_bytes(model.SerializeToString())
     session = onnxruntime.InferenceSession(str(out / MODEL_FILE), providers=["CPUExecutionProvider"])
     rows = np.asarray(check_rows, dtype=np.float32)

@@ -29,6 +29,9 @@ class Rows:
     question_docs: list[str]
     question_texts: list[str]  # per question
     sentences: list[str]  # per row: the candidate sentence as the verifier reads it (its statement)
+    # Per question: refused before any sentence is scored, as the server does when the question
+    # names something, or gives a year or figure, that no article mentions (Pool.unknown).
+    refused_outright: np.ndarray | None = None
 
 
 def _answers(item: dict) -> list[str]:
@@ -73,13 +76,14 @@ def answer_labels(engine: Engine, item: dict, sentences: list) -> list[int]:
 def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") -> Rows:
     engine = Engine(index_dir, auto_reload=False)
     answerer = engine._ready()[1]
-    features, labels, question_ids, docs, answerable, question_docs, sentences = [], [], [], [], [], [], []
+    features, labels, question_ids, docs, answerable, question_docs, sentences, refused = [], [], [], [], [], [], [], []
     for number, item in enumerate(tqdm(items, desc=desc, unit="q")):
         pool = answerer.pool(item["question"])
         candidates = pool.candidates[:POOL_SIZE]
         doc = item["doc"][0] if isinstance(item.get("doc"), list) else item.get("doc") or "offtopic"
         question_docs.append(doc)
         answerable.append(bool(item["answerable"]))
+        refused.append(pool.unknown is not None)
         if not candidates:
             continue
         rows = pool.features(answerer, candidates)
@@ -90,7 +94,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
         sentences += [c.sentence.statement for c in candidates]
     return Rows(
         np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs,
-        [i["question"] for i in items], sentences,
+        [i["question"] for i in items], sentences, np.array(refused),
     )
 
 

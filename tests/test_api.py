@@ -29,6 +29,15 @@ def test_ask_answers_the_headline_question_with_an_exact_citation(client):
         assert raw_text(passage["source"])[passage["start"] : passage["end"]] == passage["text"]
 
 
+def test_ask_takes_a_min_confidence_for_one_request(client):
+    question = "What did working hand in hand with Mexican officials make sure of when the prisoner changed custody?"
+    refused = client.post("/ask", json={"question": question}).json()
+    assert refused["answered"] is False and refused["reason"].endswith("confidence 0.274, below the 0.35 needed")
+    body = client.post("/ask", json={"question": question, "min_confidence": 0.25}).json()
+    assert body["answered"] is True and body["confidence"] == 0.274
+    assert [(c["source"], c["start"], c["end"]) for c in body["citations"]] == [("004_434760b6812f335f.txt", 2250, 2400)]
+
+
 def test_ask_abstains_but_still_returns_passages(client):
     body = client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2022?", "top_k": 3}).json()
     assert body["answered"] is False
@@ -90,6 +99,10 @@ def test_health_reports_the_index(client):
         ({"question": 42}, "Input should be a valid string"),
         ({"question": "Who?", "top_k": "5"}, "Input should be a valid integer"),
         ({"question": "Who?", "extra": 1}, "Extra inputs are not permitted"),
+        ({"question": "Who?", "min_confidence": 1.5}, "less than or equal to 1"),
+        ({"question": "Who?", "min_confidence": -0.1}, "greater than or equal to 0"),
+        ({"question": "Who?", "min_confidence": "0.3"}, "Input should be a valid number"),
+        ({"question": "Who?", "min_confidence": True}, "Input should be a valid number"),
     ],
 )
 def test_bad_ask_requests_are_422_with_a_detail(client, payload, expected):

@@ -42,10 +42,21 @@ def test_ask_says_so_when_the_articles_do_not_answer(index_dir):
     assert result.stdout.startswith("The articles do not answer this")
 
 
+def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
+    question = "What did working hand in hand with Mexican officials make sure of when the prisoner changed custody?"
+    assert run("ask", question, index_dir=index_dir).stdout.startswith("The articles do not answer this")
+    answered = run("ask", question, "--min-confidence", "0.25", index_dir=index_dir)
+    assert answered.stdout.startswith("The operation was marked by close coordination with Mexican authorities"), answered.stderr
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFQA_INDEX_DIR": str(index_dir), "BRIEFQA_MIN_CONFIDENCE": "0.25"}
+    from_env = subprocess.run([BRIEFQA, "ask", question], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert from_env.stdout == answered.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("ask", "   "), "Error: question must not be blank"),
+        (("ask", "Who?", "--min-confidence", "1.5"), "Invalid value for '--min-confidence'"),
         (("ask", "Who?", "--top-k", "0"), "Invalid value for '--top-k'"),
         (("eval", "missing.jsonl"), "does not exist"),
     ],

@@ -409,7 +409,9 @@ class Answerer:
             candidate.score = probability
         return sorted(candidates, key=lambda c: (-c.score, c.sentence.sentence_id))
 
-    def ask(self, question_text: str, *, top_k: int = 5) -> Answer:
+    def ask(self, question_text: str, *, top_k: int = 5, min_confidence: float | None = None) -> Answer:
+        """``min_confidence`` replaces the verifier's threshold for this question; the vetoes still apply."""
+        threshold = self.verifier.card.threshold if min_confidence is None else min_confidence
         pool = self.pool(question_text, top_k=top_k)
         question = pool.question
         passages = self._passages([], pool.hits, top_k)
@@ -428,7 +430,7 @@ class Answerer:
         split = split_parts(question.text) if question.conjunctive else None
         if split:  # a two-part question is answered part by part, or not at all
             # Its passages are each part's best, in turn: the question is two retrievals.
-            parts, part_passages = self._two_parts(question, split)
+            parts, part_passages = self._two_parts(question, split, threshold)
             if not parts:
                 shown = self._passages([], [*part_passages, *reranked], top_k)
                 return abstain("no two passages answer both parts of the question", 0.0, shown)
@@ -439,9 +441,8 @@ class Answerer:
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score)
-        if confidence < self.verifier.card.threshold:
-            needed = self.verifier.card.threshold
-            return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {needed:g} needed", confidence, passages)
+        if confidence < threshold:
+            return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {threshold:g} needed", confidence, passages)
         chosen = self._choose(question, ranked, pool.required)
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
@@ -471,7 +472,7 @@ class Answerer:
         return tuple(shown)
 
     def _two_parts(
-        self, question: Question, split: tuple[str, str],
+        self, question: Question, split: tuple[str, str], threshold: float,
     ) -> tuple[tuple[list[Sentence], float] | None, list[Hit]]:
         """Answer "What X is cited both as A and as B?" as two one-sentence questions.
 
@@ -492,7 +493,7 @@ class Answerer:
             found = []
             for candidate in [c for c in judged if self.eligible(c, part)][:PART_OPTIONS]:
                 confidence = self.verifier.confidence(candidate.score)
-                if confidence >= self.verifier.card.threshold:
+                if confidence >= threshold:
                     found.append((self.readings(candidate.sentence), confidence))
             options.append(found)
         # The question's own words, its acronyms spelled out included, cannot be what the parts share.

@@ -190,7 +190,7 @@ def create_app(
         if engine is None:
             app.state.engine = Engine(
                 index_dir or settings.index_dir, candidates=settings.candidates, max_answer_chars=settings.max_answer_chars,
-                onnx_threads=settings.onnx_threads, concurrent=True,
+                onnx_threads=settings.onnx_threads, concurrent=True, min_confidence=settings.min_confidence,
             )
         else:
             app.state.engine = engine
@@ -239,7 +239,7 @@ def create_app(
     @protected.post("/ask", response_model=AskResponse, tags=["answers"])
     def ask(body: AskRequest, engine: EngineDep, request: Request) -> AskResponse:
         """Answer a question with cited article sentences, or abstain when the articles do not say."""
-        answer = engine.ask(body.question, top_k=body.top_k)
+        answer = engine.ask(body.question, top_k=body.top_k, min_confidence=body.min_confidence)
         request.state.answered = answer.answered
         return AskResponse.of(answer)
 

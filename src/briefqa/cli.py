@@ -26,11 +26,22 @@ def _index_option(function):
     )(function)
 
 
-def _engine(index_dir: Path | None):
+def _engine(index_dir: Path | None, min_confidence: float | None = None):
     from .engine import Engine
 
     settings = get_settings()
-    return Engine(index_dir or settings.index_dir, candidates=settings.candidates, max_answer_chars=settings.max_answer_chars)
+    return Engine(
+        index_dir or settings.index_dir, candidates=settings.candidates, max_answer_chars=settings.max_answer_chars,
+        min_confidence=settings.min_confidence if min_confidence is None else min_confidence,
+    )
+
+
+def _min_confidence_option(function):
+    return click.option(
+        "--min-confidence", type=click.FloatRange(0, 1), default=None,
+        help="Answer only at this calibrated confidence or above (default: $BRIEFQA_MIN_CONFIDENCE, "
+        "else the verifier's threshold). Lower answers more and refuses less; the vetoes still apply.",
+    )(function)
 
 
 class _Group(click.Group):
@@ -51,15 +62,16 @@ def main() -> None:
 @click.argument("question")
 @click.option("--top-k", default=5, show_default=True, type=click.IntRange(1, 50), help="Passages to retrieve.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
+@_min_confidence_option
 @_index_option
-def ask(question: str, top_k: int, as_json: bool, index_dir: Path | None) -> None:
+def ask(question: str, top_k: int, as_json: bool, min_confidence: float | None, index_dir: Path | None) -> None:
     """Answer QUESTION from the articles, with numbered citations.
 
     Example: briefqa ask "How much illicit currency did HSI seize in 2021?"
     """
     from .schemas import AskResponse
 
-    answer = _engine(index_dir).ask(question, top_k=top_k)
+    answer = _engine(index_dir, min_confidence).ask(question, top_k=top_k)
     if as_json:
         click.echo(AskResponse.of(answer).model_dump_json(indent=2))
         return
@@ -298,8 +310,11 @@ def serve(
     "--corpus", "corpus_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
     help="Ingest this folder into a temporary index and score against it instead of --index.",
 )
+@_min_confidence_option
 @_index_option
-def evaluate_command(gold: Path, as_json: bool, verbose: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
+def evaluate_command(
+    gold: Path, as_json: bool, verbose: bool, corpus_dir: Path | None, min_confidence: float | None, index_dir: Path | None,
+) -> None:
     """Score answers against a labelled JSONL file.
 
     Example: briefqa eval tests/data/dev.jsonl
@@ -311,14 +326,14 @@ def evaluate_command(gold: Path, as_json: bool, verbose: bool, corpus_dir: Path 
 
     items = load_gold(gold)
     if corpus_dir is None:
-        _score(items, _engine(index_dir), as_json, verbose)
+        _score(items, _engine(index_dir, min_confidence), as_json, verbose)
         return
     from .index import build_index
 
     with tempfile.TemporaryDirectory(prefix="briefqa-eval-") as work:
         settings = get_settings()
         build_index(corpus_dir, Path(work) / "index", progress=not as_json, chunk_words=settings.chunk_words, verifier_dir=settings.verifier_dir)
-        _score(items, _engine(Path(work) / "index"), as_json, verbose)
+        _score(items, _engine(Path(work) / "index", min_confidence), as_json, verbose)
 
 
 def _score(items: list[dict], engine, as_json: bool, verbose: bool) -> None:

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     onnx_threads: int = Field(2, ge=1, le=64, description="onnxruntime threads for a query embedded alone; overlapping queries use one each")
     candidates: int = Field(12, ge=1, le=200, description="Top chunks whose sentences are scored as answers")
     max_answer_chars: int = Field(400, ge=50, le=2000)
+    min_confidence: float | None = Field(
+        None, ge=0, le=1,
+        description="Answer only at this calibrated confidence or above (default: the verifier's threshold, chosen on held-out articles)",
+    )
     verifier_dir: Path | None = Field(None, description="Trained answer verifier that ingest copies into the index (default: the repository's models/verifier)")
     api_key: str | None = Field(None, description="When set, every endpoint but /health and the docs needs X-API-Key")
     cors_origins: list[str] = Field(default_factory=list, description='Allowed browser origins, e.g. ["https://example.org"]')

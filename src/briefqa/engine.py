@@ -54,9 +54,11 @@ class Health:
 class Engine:
     def __init__(
         self, index_dir: Path, *, embedder: Embedder | None = None, candidates: int = 12, max_answer_chars: int = 400,
-        auto_reload: bool = True, onnx_threads: int = 2, concurrent: bool = False,
+        auto_reload: bool = True, onnx_threads: int = 2, concurrent: bool = False, min_confidence: float | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
+        # None: answer at the verifier's own threshold, chosen on held-out articles (its card says which).
+        self.min_confidence = None if min_confidence is None else _checked_confidence(min_confidence)
         self._embedder = embedder
         self._candidates = candidates
         self._max_answer_chars = max_answer_chars
@@ -148,10 +150,12 @@ class Engine:
 
     # -- operations --------------------------------------------------------------
 
-    def ask(self, question: str, *, top_k: int = 5) -> Answer:
+    def ask(self, question: str, *, top_k: int = 5, min_confidence: float | None = None) -> Answer:
+        """``min_confidence`` (0-1) overrides the engine's default, which is the verifier's threshold unless set."""
         validate_question(question)
         _check_top_k(top_k)
-        return self._ready()[1].ask(question, top_k=top_k)
+        min_confidence = self.min_confidence if min_confidence is None else _checked_confidence(min_confidence)
+        return self._ready()[1].ask(question, top_k=top_k, min_confidence=min_confidence)
 
     def search(self, query: str, *, top_k: int = 5) -> list[Hit]:
         if not isinstance(query, str) or not query.strip():
@@ -239,7 +243,15 @@ class Engine:
         if loaded is None:
             return None
         verifier = loaded[1].verifier
-        return f"{verifier.kind}, trained {verifier.card.version or 'unknown'}, answers at confidence >= {verifier.card.threshold}"
+        threshold = verifier.card.threshold if self.min_confidence is None else self.min_confidence
+        chosen = "" if self.min_confidence is None else f" (set; the verifier's own threshold is {verifier.card.threshold})"
+        return f"{verifier.kind}, trained {verifier.card.version or 'unknown'}, answers at confidence >= {threshold}{chosen}"
+
+
+def _checked_confidence(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise InvalidInput("min_confidence must be a number from 0 to 1")
+    return float(value)
 
 
 def _check_top_k(top_k: int) -> None:

@@ -47,6 +47,11 @@ class AskRequest(BaseModel):
 
     question: QuestionText
     top_k: TopK = 5
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, strict=True,
+        description="Answer only when the calibrated confidence reaches this. Default: the server's setting, "
+        "else the verifier's threshold (GET /health names it). Lower answers more questions and refuses fewer unanswerable ones.",
+    )
 
     _top_k_whole = field_validator("top_k", mode="before")(_whole_number)
 
