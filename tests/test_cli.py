@@ -52,10 +52,22 @@ def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
     assert from_env.stdout == answered.stdout
 
 
+def test_eval_sweep_prints_one_line_per_bar(index_dir):
+    result = run("eval", str(DATA / "dev.jsonl"), "--sweep", "0.35,0.3", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    header, *lines = result.stdout.splitlines()
+    assert header.split() == [
+        "min_confidence", "evidence_recall@5", "answer_accuracy", "abstention_accuracy", "false_abstention", "citation_exactness",
+    ]
+    assert [line.split() for line in lines] == [["0.3", "1.0", "0.829", "0.971", "0.073", "1.0"], ["0.35", "1.0", "0.829", "1.0", "0.122", "1.0"]]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("ask", "   "), "Error: question must not be blank"),
+        (("eval", str(DATA / "dev.jsonl"), "--sweep", "0.3,2"), "give one or more bars from 0 to 1"),
+        (("eval", str(DATA / "dev.jsonl"), "--sweep", "0.3", "--min-confidence", "0.2"), "does not combine with --min-confidence"),
         (("ask", "Who?", "--min-confidence", "1.5"), "Invalid value for '--min-confidence'"),
         (("ask", "Who?", "--top-k", "0"), "Invalid value for '--top-k'"),
         (("eval", "missing.jsonl"), "does not exist"),

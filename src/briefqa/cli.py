@@ -311,37 +311,71 @@ def serve(
     help="Ingest this folder into a temporary index and score against it instead of --index.",
 )
 @_min_confidence_option
+@click.option(
+    "--sweep", callback=lambda ctx, param, value: _bars(value), default=None, metavar="BARS",
+    help="Score once per bar, e.g. 0.25,0.3,0.35, and print one line each: the trade-off to choose --min-confidence by.",
+)
 @_index_option
 def evaluate_command(
-    gold: Path, as_json: bool, verbose: bool, corpus_dir: Path | None, min_confidence: float | None, index_dir: Path | None,
+    gold: Path, as_json: bool, verbose: bool, corpus_dir: Path | None, min_confidence: float | None,
+    sweep: list[float] | None, index_dir: Path | None,
 ) -> None:
     """Score answers against a labelled JSONL file.
 
     Example: briefqa eval tests/data/dev.jsonl
     Example: briefqa eval ../shared/squad/questions.jsonl --corpus ../shared/squad/corpus
+    Example: briefqa eval tests/data/mixed.jsonl --sweep 0.25,0.3,0.35,0.4
     """
     import tempfile
 
     from .evaluation import load_gold
 
+    if sweep and (min_confidence is not None or verbose):
+        raise click.UsageError("--sweep sets its own bars; it does not combine with --min-confidence or --verbose")
     items = load_gold(gold)
     if corpus_dir is None:
-        _score(items, _engine(index_dir, min_confidence), as_json, verbose)
+        _score(items, _engine(index_dir, min_confidence), as_json, verbose, sweep)
         return
     from .index import build_index
 
     with tempfile.TemporaryDirectory(prefix="briefqa-eval-") as work:
         settings = get_settings()
         build_index(corpus_dir, Path(work) / "index", progress=not as_json, chunk_words=settings.chunk_words, verifier_dir=settings.verifier_dir)
-        _score(items, _engine(Path(work) / "index", min_confidence), as_json, verbose)
+        _score(items, _engine(Path(work) / "index", min_confidence), as_json, verbose, sweep)
 
 
-def _score(items: list[dict], engine, as_json: bool, verbose: bool) -> None:
+def _bars(value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        bars = [float(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of numbers") from None
+    if not bars or any(not 0.0 <= bar <= 1.0 for bar in bars):
+        raise click.BadParameter("give one or more bars from 0 to 1, e.g. 0.25,0.3,0.35")
+    return sorted(set(bars))
+
+
+def _score(items: list[dict], engine, as_json: bool, verbose: bool, sweep: list[float] | None = None) -> None:
     from tqdm import tqdm
 
     from .evaluation import evaluate
 
     texts = {a.source: a.text for a in engine.index.articles.values()}
+    if sweep:
+        rows = []
+        with tqdm(total=len(items) * len(sweep), desc="sweeping", unit="q", file=sys.stderr, disable=as_json) as bar:
+            for bar_value in sweep:
+                ask = lambda question, bar_value=bar_value: engine.ask(question, min_confidence=bar_value)  # noqa: E731
+                rows.append({"min_confidence": bar_value, "figures": evaluate(items, ask, texts.__getitem__, progress=bar.update).figures()})
+        if as_json:
+            click.echo(json.dumps({"sweep": rows}, indent=2))
+            return
+        names = [name for name in rows[0]["figures"] if name != "questions"]
+        click.echo("min_confidence  " + "  ".join(names))
+        for row in rows:
+            click.echo((f"{row['min_confidence']:<14g}  " + "  ".join(f"{row['figures'][n]!s:<{len(n)}}" for n in names)).rstrip())
+        return
     with tqdm(total=len(items), desc="evaluating", unit="q", file=sys.stderr, disable=as_json) as bar:
         report = evaluate(items, engine.ask, texts.__getitem__, progress=bar.update)
     if as_json:
