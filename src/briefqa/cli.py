@@ -71,7 +71,8 @@ def ask(question: str, top_k: int, as_json: bool, min_confidence: float | None, 
     """
     from .schemas import AskResponse
 
-    answer = _engine(index_dir, min_confidence).ask(question, top_k=top_k)
+    engine = _engine(index_dir, min_confidence)
+    answer = engine.ask(question, top_k=top_k)
     if as_json:
         click.echo(AskResponse.of(answer).model_dump_json(indent=2))
         return
@@ -87,6 +88,8 @@ def ask(question: str, top_k: int, as_json: bool, min_confidence: float | None, 
     for c in answer.citations:
         click.echo(f"[{c.n}] {c.source}, {_where(c.title, c.section)} (chars {c.start}-{c.end})")
         click.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
+    bar = engine.min_confidence if engine.min_confidence is not None else engine.verifier_threshold
+    click.echo(f"\nConfidence {answer.confidence:.3f} (answers need {bar:g}).")
 
 
 def _where(title: str, section: str | None) -> str:

@@ -157,6 +157,11 @@ class Engine:
         min_confidence = self.min_confidence if min_confidence is None else _checked_confidence(min_confidence)
         return self._ready()[1].ask(question, top_k=top_k, min_confidence=min_confidence)
 
+    @property
+    def verifier_threshold(self) -> float:
+        """The trained verifier's own answer threshold, chosen on held-out articles."""
+        return self._ready()[1].verifier.card.threshold
+
     def search(self, query: str, *, top_k: int = 5) -> list[Hit]:
         if not isinstance(query, str) or not query.strip():
             raise InvalidInput("query must not be blank")
