@@ -316,7 +316,8 @@ def export_onnx(booster, out: Path, check_rows: np.ndarray) -> float:
     from briefqa.verifier import MODEL_FILE, ONNX_INPUT, ONNX_OUTPUT
 
     model = onnxmltools.convert_lightgbm(
-        booster, initial_types=[(ONNX_INPUT, FloatTensorType([None, booster.num_feature()]))], target_opset=ONNX_OPSET, zipmap=False,
+        _float32_thresholds(booster), initial_types=[(ONNX_INPUT, FloatTensorType([None, booster.num_feature()]))],
+        target_opset=ONNX_OPSET, zipmap=False,
     )
     # The converter also declares a class-label output with a fixed shape of 1; the server reads
     # only the probabilities, and an undeclared shape mismatch would warn on every batch.
@@ -336,6 +337,39 @@ def export_onnx(booster, out: Path, check_rows: np.ndarray) -> float:
     if gap > ONNX_TOLERANCE:
         raise SystemExit(f"the ONNX export differs from LightGBM by {gap:.2e} (allowed {ONNX_TOLERANCE:g})")
     return round(gap, 9)
+
+
+def _float32_thresholds(booster):
+    """The same trees with every numeric threshold moved down to the float32 grid.
+
+    LightGBM splits at double-precision midpoints between feature values; ONNX stores float32
+    thresholds, rounded to nearest, so a feature value just above a midpoint could go left in ONNX
+    and right in LightGBM (7.6e-05 apart on one seed's training rows). The features are float32,
+    and for a float32 x, "x <= t" holds exactly when "x <= the largest float32 not above t" does, so
+    this copy decides every split as the original does, and its thresholds survive the export.
+    """
+    import lightgbm
+
+    lines = booster.model_to_string().splitlines()
+    for number, line in enumerate(lines):
+        if not line.startswith("decision_type="):
+            continue
+        kinds = [int(k) for k in line.removeprefix("decision_type=").split()]
+        at = next(i for i in range(number - 1, -1, -1) if lines[i].startswith("threshold="))
+        thresholds = lines[at].removeprefix("threshold=").split()
+        for i, (kind, text) in enumerate(zip(kinds, thresholds)):
+            if kind & 1:  # a categorical split: its threshold indexes the category sets
+                continue
+            value = float(text)
+            grid = np.float32(value)
+            if float(grid) > value:
+                grid = np.nextafter(grid, np.float32(-np.inf))
+            thresholds[i] = repr(float(grid))
+        lines[at] = "threshold=" + " ".join(thresholds)
+    # The header's tree_sizes give each tree's length in bytes, which the new numbers change;
+    # without them LightGBM reads the trees one after another.
+    lines = [line for line in lines if not line.startswith("tree_sizes=")]
+    return lightgbm.Booster(model_str="\n".join(lines) + "\n")
 
 
 def _bootstrap_model(out: Path, work: Path) -> Path:
