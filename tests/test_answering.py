@@ -371,3 +371,4 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     assert engine.ask(PARAPHRASE_BELOW_THRESHOLD).answered
     assert not engine.ask(PARAPHRASE_BELOW_THRESHOLD, min_confidence=0.5).answered
     assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.35)")
+    assert engine.health().answer_threshold == 0.25

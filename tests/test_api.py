@@ -86,6 +86,7 @@ def test_health_reports_the_index(client):
     assert (body["documents"], body["chunks"]) == (5, 68)
     assert body["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert body["built_at"]
+    assert body["answer_threshold"] == 0.35  # the verifier's own, as no BRIEFQA_MIN_CONFIDENCE is set
 
 
 @pytest.mark.parametrize(

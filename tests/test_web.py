@@ -169,11 +169,34 @@ def test_a_question_gets_an_answer_whose_marker_shows_the_highlighted_quote(serv
     assert expected["citations"][0]["title"] in card.text and expected["citations"][0]["section"] in card.text
     # In words and as the number: 0.7 and above is high, 0.5 and above medium, below that low.
     words = "high" if expected["confidence"] >= 0.7 else "medium" if expected["confidence"] >= 0.5 else "low"
-    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == f"Confidence: {words} ({expected['confidence']:.2f})"
+    threshold = server.api("/health")["answer_threshold"]
+    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
+        f"Confidence: {words} ({expected['confidence']:.2f}); answers here need {threshold:g}"
+    )
     # The card's link opens the document itself, scrolled to the same span, highlighted.
     card.find_element(By.PARTIAL_LINK_TEXT, "at this passage").click()
     assert wait_for(browser, "#reader-text mark").text == expected["citations"][0]["quote"]
     assert browser.find_element(By.ID, "reader-title").text == expected["citations"][0]["title"]
+    assert console_errors(browser) == []
+
+
+def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    question = "What did working hand in hand with Mexican officials make sure of when the prisoner changed custody?"
+    browser.get(server.url + "/#ask")
+    bar = Select(labelled(browser, "Answer only at confidence"))
+    wait_text(browser, "#bar option[value='']", "the server's bar (0.35 or more)")
+    submit(browser, "Question", question)
+    wait_text(browser, "#ask-result", "The documents do not answer this question.")
+    assert "confidence 0.274, below the 0.35 needed" in browser.find_element(By.CSS_SELECTOR, "#ask-result").text
+    bar.select_by_value("0.25")
+    submit(browser, "Question", question)
+    wait_text(browser, ".confidence", "answers here need 0.25")
+    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.27); answers here need 0.25"
+    assert "ensuring the detainee’s secure handover" in browser.find_element(By.CSS_SELECTOR, ".answer").text
+    bar.select_by_value("")
     assert console_errors(browser) == []
 
 
@@ -264,7 +287,7 @@ def test_every_control_is_reachable_with_tab(server, browser):
         wait_for(browser, f"[data-view-panel='{view}']")
         time.sleep(0.3)
         controls = {
-            c.id for c in browser.find_elements(By.CSS_SELECTOR, "a[href], button, input, [tabindex='0']") if c.is_displayed()
+            c.id for c in browser.find_elements(By.CSS_SELECTOR, "a[href], button, input, select, [tabindex='0']") if c.is_displayed()
         }
         reached = set()
         body = browser.find_element(By.TAG_NAME, "body")

@@ -49,6 +49,7 @@ class Health:
     embedder: str | None
     reason: str | None = None
     verifier: str | None = None
+    answer_threshold: float | None = None  # the confidence an answer needs unless a request sets its own
 
 
 class Engine:
@@ -241,7 +242,14 @@ class Engine:
             self._embedder_note or getattr(self._embedder, "backend", None),
             reason,
             self._verifier_note(),
+            self._answer_threshold(),
         )
+
+    def _answer_threshold(self) -> float | None:
+        loaded = self._loaded
+        if loaded is None:
+            return None
+        return loaded[1].verifier.card.threshold if self.min_confidence is None else self.min_confidence
 
     def _verifier_note(self) -> str | None:
         loaded = self._loaded

@@ -183,6 +183,9 @@ class HealthOut(BaseModel):
     built_at: str | None
     embedder: str | None = Field(None, description="Query embedding backend in use")
     verifier: str | None = Field(None, description="Answer verifier in use: its version and answer threshold")
+    answer_threshold: float | None = Field(
+        None, description="The calibrated confidence an answer needs on this server unless a request sets min_confidence",
+    )
     reason: str | None = Field(None, description="Why the status is not ok, and how to fix it")
     accepts_writes: bool = Field(True, description="Whether POST and DELETE /documents are allowed (false under BRIEFQA_READ_ONLY)")
     replicas: int | None = Field(None, description="Ray Serve replicas serving this app (briefqa serve --engine ray); null for one process")

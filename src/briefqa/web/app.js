@@ -169,14 +169,18 @@ async function ask(question) {
   const target = $("#ask-result");
   target.replaceChildren(element("p", { class: "loading", text: "Looking through the documents…" }));
   if (!state.documents.length) await refreshDocuments();
-  const answer = await api("/ask", { method: "POST", json: { question } });
+  // An empty choice leaves the bar to the server (its verifier's threshold, or BRIEFQA_MIN_CONFIDENCE).
+  const bar = $("#bar").value;
+  const answer = await api("/ask", { method: "POST", json: bar ? { question, min_confidence: Number(bar) } : { question } });
   const cards = element("div", { class: "citations" });
   if (answer.answered) {
     const level = confidenceWords(answer.confidence);
+    const needed = bar ? Number(bar) : state.health && state.health.answer_threshold;
+    const line = `Confidence: ${level} (${answer.confidence.toFixed(2)})` + (needed == null ? "" : `; answers here need ${needed}`);
     target.replaceChildren(
       element("div", { class: "card" },
         withMarkers(answer.answer, answer.citations, cards),
-        element("p", { class: "confidence", text: `Confidence: ${level} (${answer.confidence.toFixed(2)})` })),
+        element("p", { class: "confidence", text: line })),
       cards);
     return;
   }
@@ -346,12 +350,18 @@ async function renderStatus() {
   $("#status-list").replaceChildren(...rows.flatMap(([name, value]) => [element("dt", { text: name }), element("dd", { text: value })]));
 }
 
+function showServerBar() {
+  const threshold = state.health && state.health.answer_threshold;
+  if (threshold != null) $("#bar option[value='']").textContent = `the server's bar (${threshold} or more)`;
+}
+
 // -- start --------------------------------------------------------------------
 
 async function start() {
   route();
   try {
     state.health = await api("/health");
+    showServerBar();
     await refreshDocuments();
     route();
   } catch (error) {
