@@ -88,8 +88,7 @@ def ask(question: str, top_k: int, as_json: bool, min_confidence: float | None, 
     for c in answer.citations:
         click.echo(f"[{c.n}] {c.source}, {_where(c.title, c.section)} (chars {c.start}-{c.end})")
         click.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
-    bar = engine.min_confidence if engine.min_confidence is not None else engine.verifier_threshold
-    click.echo(f"\nConfidence {answer.confidence:.3f} (answers need {bar:g}).")
+    click.echo(f"\nConfidence {answer.confidence:.3f} (answers need {engine.answer_threshold:g}).")
 
 
 def _where(title: str, section: str | None) -> str:

@@ -159,9 +159,12 @@ class Engine:
         return self._ready()[1].ask(question, top_k=top_k, min_confidence=min_confidence)
 
     @property
-    def verifier_threshold(self) -> float:
-        """The trained verifier's own answer threshold, chosen on held-out articles."""
-        return self._ready()[1].verifier.card.threshold
+    def answer_threshold(self) -> float:
+        """The confidence an answer needs unless a request sets its own."""
+        return self._bar(self._ready()[1])
+
+    def _bar(self, answerer: Answerer) -> float:
+        return answerer.verifier.card.threshold if self.min_confidence is None else self.min_confidence
 
     def search(self, query: str, *, top_k: int = 5) -> list[Hit]:
         if not isinstance(query, str) or not query.strip():
@@ -247,18 +250,15 @@ class Engine:
 
     def _answer_threshold(self) -> float | None:
         loaded = self._loaded
-        if loaded is None:
-            return None
-        return loaded[1].verifier.card.threshold if self.min_confidence is None else self.min_confidence
+        return None if loaded is None else self._bar(loaded[1])
 
     def _verifier_note(self) -> str | None:
         loaded = self._loaded
         if loaded is None:
             return None
         verifier = loaded[1].verifier
-        threshold = verifier.card.threshold if self.min_confidence is None else self.min_confidence
         chosen = "" if self.min_confidence is None else f" (set; the verifier's own threshold is {verifier.card.threshold})"
-        return f"{verifier.kind}, trained {verifier.card.version or 'unknown'}, answers at confidence >= {threshold}{chosen}"
+        return f"{verifier.kind}, trained {verifier.card.version or 'unknown'}, answers at confidence >= {self._bar(loaded[1])}{chosen}"
 
 
 def _checked_confidence(value: float) -> float:
