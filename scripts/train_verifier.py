@@ -119,9 +119,8 @@ def question_outcomes(scores: np.ndarray, rows: Rows, vetoed: list[str | None]) 
     best = np.full(len(rows.question_docs), -np.inf)
     right = np.zeros(len(rows.question_docs), dtype=bool)
     allowed = eligible(rows, vetoed)
-    refused = rows.refused_outright if rows.refused_outright is not None else np.zeros(len(rows.question_docs), dtype=bool)
     for q, score, label, ok in zip(rows.question.tolist(), scores.tolist(), rows.labels.tolist(), allowed.tolist()):
-        if ok and not refused[q] and score > best[q]:
+        if ok and not rows.refused_outright[q] and score > best[q]:
             best[q], right[q] = score, bool(label)
     best[np.isinf(best)] = 0.0
     return best, right

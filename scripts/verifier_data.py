@@ -31,7 +31,7 @@ class Rows:
     sentences: list[str]  # per row: the candidate sentence as the verifier reads it (its statement)
     # Per question: refused before any sentence is scored, as the server does when the question
     # names something, or gives a year or figure, that no article mentions (Pool.unknown).
-    refused_outright: np.ndarray | None = None
+    refused_outright: np.ndarray
 
 
 def _answers(item: dict) -> list[str]:
