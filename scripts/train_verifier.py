@@ -106,7 +106,7 @@ def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     typed = rows.features[:, FEATURES.index("typed")] > 0
     lead_in = rows.features[:, FEATURES.index("kind")] == KINDS.index("lead_in")
     yes_no = rows.features[:, FEATURES.index("wh_word")] == 0
-    adds = (rows.features[:, FEATURES.index("sentence_new_share")] > 0) | lead_in | yes_no
+    adds = (rows.features[:, FEATURES.index("sentence_new_share")] > 0) | lead_in | yes_no | rows.introduces_list
     # As Pool.negated reads it: the question without its reference to an article.
     question_negated = np.array([negated(fold(analyse_question(text).core)) for text in rows.question_texts])[rows.question]
     negation_met = ~question_negated | np.array([negated(fold(text)) for text in rows.sentences])
@@ -156,7 +156,7 @@ def merge(parts: list[Rows]) -> Rows:
         np.vstack([p.features for p in parts]), np.concatenate([p.labels for p in parts]), np.concatenate(questions),
         np.concatenate([p.doc for p in parts]), np.concatenate([p.answerable for p in parts]), docs,
         [t for p in parts for t in p.question_texts], [t for p in parts for t in p.sentences],
-        np.concatenate([p.refused_outright for p in parts]),
+        np.concatenate([p.refused_outright for p in parts]), np.concatenate([p.introduces_list for p in parts]),
     )
 
 

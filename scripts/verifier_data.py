@@ -32,6 +32,9 @@ class Rows:
     # Per question: refused before any sentence is scored, as the server does when the question
     # names something, or gives a year or figure, that no article mentions (Pool.unknown).
     refused_outright: np.ndarray
+    # Per row: the sentence introduces a list through the lead-in after it (Answerer.introduced_list),
+    # so, like a lead-in, it is not refused for only repeating the question.
+    introduces_list: np.ndarray
 
 
 def _answers(item: dict) -> list[str]:
@@ -77,6 +80,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
     engine = Engine(index_dir, auto_reload=False)
     answerer = engine._ready()[1]
     features, labels, question_ids, docs, answerable, question_docs, sentences, refused = [], [], [], [], [], [], [], []
+    introduces = []
     for number, item in enumerate(tqdm(items, desc=desc, unit="q")):
         pool = answerer.pool(item["question"])
         candidates = pool.candidates[:POOL_SIZE]
@@ -92,9 +96,10 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
         question_ids += [number] * len(candidates)
         docs += [doc] * len(candidates)
         sentences += [c.sentence.statement for c in candidates]
+        introduces += [bool(answerer.introduced_list(c.sentence)) for c in candidates]
     return Rows(
         np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs,
-        [i["question"] for i in items], sentences, np.array(refused),
+        [i["question"] for i in items], sentences, np.array(refused), np.array(introduces, dtype=bool),
     )
 
 

@@ -337,6 +337,33 @@ def test_an_item_of_a_long_list_is_quoted_on_its_own(engine):
     ]
 
 
+def test_a_sentence_that_restates_the_question_answers_with_the_list_it_introduces(engine):
+    # "... should be prioritized ... These include: - ..." The sentence alone repeats the question;
+    # the list after its anaphoric lead-in is the answer, quoted as far as the length limit allows.
+    answer = engine.ask("Which community-focused initiatives should be prioritized to foster trust and resilience against criminal influence?")
+    assert answer.answered
+    assert [c.quote for c in answer.citations] == [
+        "Community-focused initiatives should be prioritized to foster trust and resilience against criminal influence.",
+        "These include:",
+        "Public Education Campaigns: Inform residents about safety measures and available law enforcement support.",
+        "Support for Victims and Witnesses: Enhance protection programs to encourage cooperation and safeguard affected individuals.",
+    ]
+    assert_exact(answer)
+
+
+def test_only_a_sentence_followed_by_a_lead_in_in_its_paragraph_introduces_a_list(engine):
+    index, answerer = engine._ready()
+    introducing = [s.text[:40] for s in index.sentences if answerer.introduced_list(s)]
+    # The lead-ins that point back ("This includes ...", "These include:"); "Key partners
+    # include:" and "The campaign has five core pillars:" say what their lists are themselves.
+    assert introducing == [
+        "Their broad mission is to investigate, d",
+        "HSI leverages its broad legal authoritie",
+        "HSI uses its customs and financial inves",
+        "Community-focused initiatives should be ",
+    ]
+
+
 PARAPHRASE_BELOW_THRESHOLD = "What did working hand in hand with Mexican officials make sure of when the prisoner changed custody?"
 
 

@@ -547,6 +547,22 @@ class Answerer:
         items = [m for m in self.by_group.get((sentence.source, sentence.group), []) if m.kind == "item"]
         return [[sentence, item] for item in items] or [[sentence]]
 
+    def introduced_list(self, sentence: Sentence) -> list[Sentence]:
+        """The list a sentence introduces through an anaphoric lead-in right after it, in its paragraph:
+        "Community-focused initiatives should be prioritized. These include: - ..." gives the
+        lead-in and its items; any other sentence gives nothing."""
+        if sentence.kind != "sentence" or sentence.sentence_id + 1 >= len(self.index.sentences):
+            return []
+        following = self.index.sentences[sentence.sentence_id + 1]
+        if following.kind != "lead_in" or following.group is None or (following.source, following.block) != (sentence.source, sentence.block):
+            return []
+        # Only a lead-in that points back ("This includes:") leans on the sentence; "Key partners
+        # include:" says what its list is by itself.
+        if fold(following.text.split(maxsplit=1)[0]) not in _ANAPHORA:
+            return []
+        members = [m for m in self.by_group.get((following.source, following.group), []) if m.kind in ("lead_in", "item")]
+        return members if any(m.kind == "item" for m in members) else []
+
     def eligible(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes kept from the rules, because they earn their place on data.
 
@@ -580,10 +596,12 @@ class Answerer:
     def _only_repeats(self, candidate: Candidate, pool: Pool) -> bool:
         """A sentence with no content word the question lacks answers a wh-question with nothing.
 
-        A lead-in is quoted with its items, so it may; and "Is X as critical as Y?" is answered
-        by the sentence that says so, so questions without a wh-word are exempt.
+        A lead-in is quoted with its items, so it may, and so may a sentence that introduces a
+        list through the lead-in after it ("... should be prioritized. These include:"); and "Is
+        X as critical as Y?" is answered by the sentence that says so, so questions without a
+        wh-word are exempt.
         """
-        if candidate.sentence.kind == "lead_in" or not pool.asks_wh:
+        if candidate.sentence.kind == "lead_in" or not pool.asks_wh or self.introduced_list(candidate.sentence):
             return False
         return self.stems_of(candidate.sentence.statement) <= pool.matched_stems
 
@@ -677,6 +695,19 @@ class Answerer:
         protected = 0
         for candidate in chosen:
             sentence = candidate.sentence
+            introduced = self.introduced_list(sentence)
+            # A sentence that restates the question answers it only through the list it introduces.
+            if introduced and (question.wants_list or self.stems_of(sentence.statement) <= set(question.stems)):
+                group = [sentence]
+                for member in introduced:
+                    if _size(group + [member]) > self.max_answer_chars:
+                        break
+                    group.append(member)
+                if len(group) > 2:  # the sentence, its lead-in and at least one item
+                    units += [m for m in group if m not in units]
+                    if candidate is chosen[0]:
+                        protected = len(units)
+                    continue
             members = self.by_group.get((sentence.source, sentence.group), []) if sentence.group is not None else []
             is_list = members and sentence.kind in ("lead_in", "item") and any(m.kind == "lead_in" for m in members)
             if is_list and (sentence.kind == "lead_in" or question.wants_list):
@@ -732,6 +763,9 @@ class Answerer:
             body = units[0].text[: self.max_answer_chars - 8].rsplit(" ", 1)[0]
             text = f"{body}… [1]"
         return text, tuple(citations)
+
+
+_ANAPHORA = frozenset({"this", "these", "those", "they", "such", "it"})
 
 
 def _a(noun: str) -> str:
