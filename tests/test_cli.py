@@ -64,6 +64,17 @@ def test_eval_sweep_prints_one_line_per_bar(index_dir):
     assert [line.split() for line in lines] == [["0.3", "1.0", "0.829", "0.971", "0.073", "1.0"], ["0.35", "1.0", "0.829", "1.0", "0.122", "1.0"]]
 
 
+def test_eval_of_unanswerable_questions_only_says_n_a_for_answer_figures(index_dir, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"question": "How do I make guacamole at home?", "answerable": false}\n', encoding="utf-8")
+    result = run("eval", str(gold), index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert [line.split() for line in result.stdout.splitlines()] == [
+        ["evidence_recall@5", "n/a"], ["answer_accuracy", "n/a"], ["abstention_accuracy", "1.0"], ["false_abstention", "n/a"],
+        ["citation_exactness", "1.0"], ["questions", "1"],
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -358,6 +358,10 @@ def _bars(value: str | None) -> list[float] | None:
     return sorted(set(bars))
 
 
+def _figure(value: float | int | None) -> str:
+    return "n/a" if value is None else str(value)
+
+
 def _score(items: list[dict], engine, as_json: bool, verbose: bool, sweep: list[float] | None = None) -> None:
     from tqdm import tqdm
 
@@ -376,7 +380,7 @@ def _score(items: list[dict], engine, as_json: bool, verbose: bool, sweep: list[
         names = [name for name in rows[0]["figures"] if name != "questions"]
         click.echo("min_confidence  " + "  ".join(names))
         for row in rows:
-            click.echo((f"{row['min_confidence']:<14g}  " + "  ".join(f"{row['figures'][n]!s:<{len(n)}}" for n in names)).rstrip())
+            click.echo((f"{row['min_confidence']:<14g}  " + "  ".join(f"{_figure(row['figures'][n]):<{len(n)}}" for n in names)).rstrip())
         return
     with tqdm(total=len(items), desc="evaluating", unit="q", file=sys.stderr, disable=as_json) as bar:
         report = evaluate(items, engine.ask, texts.__getitem__, progress=bar.update)
@@ -385,7 +389,7 @@ def _score(items: list[dict], engine, as_json: bool, verbose: bool, sweep: list[
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     for name, value in report.figures().items():
-        click.echo(f"{name:22} {value}")
+        click.echo(f"{name:22} {_figure(value)}")
     if verbose:
         for r in report.results:
             if (r.answerable and not r.correct) or (not r.answerable and r.answered):

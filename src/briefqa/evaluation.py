@@ -32,21 +32,27 @@ class QuestionResult:
 
 @dataclass
 class Report:
-    evidence_recall_at_5: float
-    answer_accuracy: float
-    abstention_accuracy: float
-    false_abstention: float
+    """A figure is None when the file holds no question it is about: a set of unanswerable
+    questions has no answer accuracy, and reporting 0.0 would read as a failure."""
+
+    evidence_recall_at_5: float | None
+    answer_accuracy: float | None
+    abstention_accuracy: float | None
+    false_abstention: float | None
     citation_exactness: float
     questions: int
     results: list[QuestionResult] = field(default_factory=list)
 
-    def figures(self) -> dict[str, float]:
+    def figures(self) -> dict[str, float | None]:
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
+
         return {
-            "evidence_recall@5": round(self.evidence_recall_at_5, 3),
-            "answer_accuracy": round(self.answer_accuracy, 3),
-            "abstention_accuracy": round(self.abstention_accuracy, 3),
-            "false_abstention": round(self.false_abstention, 3),
-            "citation_exactness": round(self.citation_exactness, 3),
+            "evidence_recall@5": rounded(self.evidence_recall_at_5),
+            "answer_accuracy": rounded(self.answer_accuracy),
+            "abstention_accuracy": rounded(self.abstention_accuracy),
+            "false_abstention": rounded(self.false_abstention),
+            "citation_exactness": rounded(self.citation_exactness),
             "questions": self.questions,
         }
 
@@ -127,7 +133,7 @@ def evaluate(
             progress(1)
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
-    mean = lambda values: sum(values) / len(values) if values else 0.0  # noqa: E731
+    mean = lambda values: sum(values) / len(values) if values else None  # noqa: E731
     return Report(
         evidence_recall_at_5=mean([r.recall for r in answerable]),
         answer_accuracy=mean([r.correct for r in answerable]),
