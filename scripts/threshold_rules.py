@@ -14,9 +14,7 @@ questions on either scale.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,19 +22,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_verifier as tv  # noqa: E402
-from verifier_data import load_items  # noqa: E402
 
 TARGET = tv.ABSTENTION_TARGET
 
 
 def main() -> None:
-    items = [i for i in load_items(tv.SQUAD / "questions.jsonl") if i["doc"][:2] in tv.TRAIN_ARTICLES]
-    work = Path(tempfile.mkdtemp(prefix="briefqa-rules-"))
-    try:
-        rows, _, _ = tv.training_rows(work, tv.ROOT / "models" / "verifier", items, list(tv.NEWS_TRAIN))
-        scores = tv.out_of_fold_scores(rows, tv.news_weights(rows, tv.NEWS_WEIGHT), rows)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    rows = tv.training_set()
+    scores = tv.out_of_fold_scores(rows, tv.news_weights(rows, tv.NEWS_WEIGHT), rows)
     best, right = tv.question_outcomes(scores, rows, tv.veto_types(rows))
     docs = np.array(rows.question_docs, dtype=str)
     answerable = rows.answerable

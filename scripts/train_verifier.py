@@ -255,6 +255,17 @@ def training_rows(work: Path, model_dir: Path, train_items: list[dict], news_set
     return merge(parts), squad_index, news_index
 
 
+def training_set() -> Rows:
+    """The training groups' labelled rows, built in a temporary folder: for the trials that
+    refit the trees or the rule on them (scripts/threshold_rules.py, scripts/tree_settings.py)."""
+    items = [i for i in load_items(SQUAD / "questions.jsonl") if i["doc"][:2] in TRAIN_ARTICLES]
+    work = Path(tempfile.mkdtemp(prefix="briefqa-rows-"))
+    try:
+        return training_rows(work, ROOT / "models" / "verifier", items, list(NEWS_TRAIN))[0]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def news_rows(news_index: Path, name: str) -> Rows:
     news = build_rows(news_index, load_items(ROOT / "tests" / "data" / f"{name}.jsonl"), desc=f"news {name}")
     news.doc[:] = f"news:{name}"
