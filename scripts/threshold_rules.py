@@ -7,8 +7,8 @@ new article. No held-out article (06-07) and no news test set is read.
 
     python scripts/threshold_rules.py            # about 2 minutes; writes docs/threshold_rules.json
 
-Scores are raw (before calibration): the isotonic map is monotone, so a rule picks the same
-questions on either scale.
+Scores are raw, moved by the question's foreign share as `make train` moves them, and not
+calibrated: the isotonic map is monotone, so a rule picks the same questions on either scale.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def main() -> None:
     rows = tv.training_set()
     scores = tv.out_of_fold_scores(rows, tv.news_weights(rows, tv.NEWS_WEIGHT), rows)
     best, right = tv.question_outcomes(scores, rows, tv.veto_types(rows))
+    best = tv.shifted(best, tv.fit_foreign_shift(best, right, rows.foreign_share) * rows.foreign_share)  # as make train reads them
     docs = np.array(rows.question_docs, dtype=str)
     answerable = rows.answerable
     articles = sorted({d for d in docs.tolist() if not d.startswith("news:")})

@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verifier_data import Rows, build_rows, load_items, paraphrased_questions, swapped_questions  # noqa: E402
 
 from briefqa.features import CATEGORICAL, FEATURES  # noqa: E402
+from briefqa.verifier import shifted  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -157,6 +158,7 @@ def merge(parts: list[Rows]) -> Rows:
         np.concatenate([p.doc for p in parts]), np.concatenate([p.answerable for p in parts]), docs,
         [t for p in parts for t in p.question_texts], [t for p in parts for t in p.sentences],
         np.concatenate([p.refused_outright for p in parts]), np.concatenate([p.introduces_list for p in parts]),
+        np.concatenate([p.foreign_share for p in parts]),
     )
 
 
@@ -209,6 +211,8 @@ def main() -> None:
         vetoed = veto_types(rows, args.veto_max_miss)
         print(f"answer types vetoed by their type check: {vetoed}", file=sys.stderr)
         best, right = question_outcomes(out_of_fold, rows, vetoed)
+        foreign_shift = fit_foreign_shift(best, right, rows.foreign_share)
+        best = shifted(best, foreign_shift * rows.foreign_share)
         calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
         grid = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
         calibrated = calibration.predict(best)
@@ -224,6 +228,7 @@ def main() -> None:
             "threshold": round(threshold, 4),
             "veto_types": vetoed,
             "calibration": {"x": grid.tolist(), "y": np.round(calibration.predict(grid), 4).tolist()},
+            "foreign_shift": foreign_shift,
             "params": PARAMS, "rounds": ROUNDS, "news_weight": args.news_weight, "swaps": args.swaps,
             "paraphrases": args.paraphrases, "ablated": args.ablate, "onnx_max_difference": onnx_gap,
             "train": {"squad_articles": [d for d in groups if not d.startswith("news:")], "news": list(args.news)},
@@ -289,6 +294,24 @@ def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows, names: t
         held = rows.doc == group
         scores[held] = model.predict(rows.features[held])
     return scores
+
+
+def fit_foreign_shift(best: np.ndarray, right: np.ndarray, foreign_share: np.ndarray) -> float:
+    """Log-odds to add per unit of a question's foreign share before calibration.
+
+    A logistic regression of "the best candidate is right" on the best raw score's log-odds and
+    the share, over the questions that have a candidate: the share's weight over the score's is
+    how far a question in words the documents lack is under-scored. Fitted out of fold, like the
+    calibration that follows it.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    scored = best > 0
+    clipped = np.clip(best[scored], 1e-6, 1 - 1e-6)
+    inputs = np.column_stack([np.log(clipped / (1 - clipped)), foreign_share[scored]])
+    model = LogisticRegression(C=1e6, max_iter=1000).fit(inputs, right[scored])
+    score_weight, share_weight = model.coef_[0]
+    return round(float(share_weight / score_weight), 4)
 
 
 ABSTENTION_TARGET = 0.60  # the issue's bar for refusing SQuAD 2.0's adversarial unanswerable questions

@@ -35,6 +35,8 @@ class Rows:
     # Per row: the sentence introduces a list through the lead-in after it (Answerer.introduced_list),
     # so, like a lead-in, it is not refused for only repeating the question.
     introduces_list: np.ndarray
+    # Per question: the share of its IDF weight in words the documents never use (Answerer.foreign_share).
+    foreign_share: np.ndarray
 
 
 def _answers(item: dict) -> list[str]:
@@ -80,7 +82,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
     engine = Engine(index_dir, auto_reload=False)
     answerer = engine._ready()[1]
     features, labels, question_ids, docs, answerable, question_docs, sentences, refused = [], [], [], [], [], [], [], []
-    introduces = []
+    introduces, foreign = [], []
     for number, item in enumerate(tqdm(items, desc=desc, unit="q")):
         pool = answerer.pool(item["question"])
         candidates = pool.candidates[:POOL_SIZE]
@@ -88,6 +90,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
         question_docs.append(doc)
         answerable.append(bool(item["answerable"]))
         refused.append(pool.unknown is not None)
+        foreign.append(answerer.foreign_share(pool.matched))
         if not candidates:
             continue
         rows = pool.features(answerer, candidates)
@@ -100,6 +103,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
     return Rows(
         np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs,
         [i["question"] for i in items], sentences, np.array(refused), np.array(introduces, dtype=bool),
+        np.array(foreign),
     )
 
 

@@ -19,7 +19,7 @@ from briefqa.engine import Engine
 from briefqa.evaluation import evaluate, load_gold
 from briefqa.features import FEATURES
 from briefqa.index import build_index
-from briefqa.verifier import MODEL_FILE, POOL_SIZE, TREES_FILE, TreeVerifier
+from briefqa.verifier import MODEL_FILE, POOL_SIZE, TREES_FILE, TreeVerifier, shifted
 from verifier_data import build_rows
 from train_verifier import ROOT, SQUAD, TRAIN_ARTICLES, frontier, question_outcomes
 
@@ -32,6 +32,11 @@ def _engine(corpus: Path, target: Path, model_dir: Path) -> Engine:
     engine = Engine(target, auto_reload=False)
     engine.load()
     return engine
+
+
+def calibrated(meta: dict, best: np.ndarray, rows) -> np.ndarray:
+    """Each question's best raw score as the server reports it: shifted by its foreign share, then calibrated."""
+    return np.interp(shifted(best, meta["foreign_shift"] * rows.foreign_share), meta["calibration"]["x"], meta["calibration"]["y"])
 
 
 def _verifier_milliseconds(engine: Engine, questions: list[str]) -> float:
@@ -85,7 +90,7 @@ def write_report(out: Path, docs: Path, work: Path, meta: dict, rows, out_of_fol
         # its confidence is the model's claim that it answers, right or wrong.
         set_rows = build_rows(engine.index_dir, items, desc=f"reliability {label}")
         best, right = question_outcomes(verifier.score(set_rows.features), set_rows, meta["veto_types"])
-        pairs += list(zip(np.interp(best, meta["calibration"]["x"], meta["calibration"]["y"]).tolist(), right.tolist()))
+        pairs += list(zip(calibrated(meta, best, set_rows).tolist(), right.tolist()))
     ece, bins = _reliability(pairs)
 
     # Frontier curves on the held-out SQuAD articles: the verifier's best-candidate score
@@ -97,11 +102,11 @@ def write_report(out: Path, docs: Path, work: Path, meta: dict, rows, out_of_fol
                          ("hand-set relevance blend (before)", held_rows.features[:, FEATURES.index("heuristic")])):
         best, right = question_outcomes(scores, held_rows, meta["veto_types"])
         if name.startswith("trained"):
-            best = np.interp(best, meta["calibration"]["x"], meta["calibration"]["y"])
+            best = calibrated(meta, best, held_rows)
         curves[name] = frontier(best, right, held_rows.answerable, thresholds)
     best, right = question_outcomes(out_of_fold, rows, meta["veto_types"])
     curves["trained verifier, out-of-fold on training articles"] = frontier(
-        np.interp(best, meta["calibration"]["x"], meta["calibration"]["y"]), right, rows.answerable, thresholds
+        calibrated(meta, best, rows), right, rows.answerable, thresholds
     )
 
     docs.mkdir(parents=True, exist_ok=True)
@@ -159,6 +164,8 @@ def _model_card(out: Path, meta: dict, figures: dict, ece: float, curves: dict, 
         f"- {len(meta['features'])} features (src/briefqa/features.py): {', '.join(meta['features'])}.",
         f"- {meta['rounds']} rounds, {json.dumps({k: v for k, v in meta['params'].items() if k not in ('verbose', 'num_threads')})}.",
         f"- Answer threshold on calibrated confidence: {meta['threshold']}. Answer types whose type check is a veto: {', '.join(meta['veto_types']) or 'none'}.",
+        f"- Before calibration, a question's best raw score moves by {meta['foreign_shift']} log-odds per unit of its foreign share"
+        " (the share of its IDF weight in words no document uses), a weight fitted by logistic regression on the out-of-fold scores.",
         f"- Served as ONNX on onnxruntime: {size_kb:.0f} KB (verifier.onnx; the LightGBM text form, verifier.txt, is {trees_kb:.0f} KB). "
         f"On every training row the export's probability differs from LightGBM's by at most {meta['onnx_max_difference']:.1e}.",
         f"- Feature rows and scoring take {milliseconds:.2f} ms per question (median, embedding excluded).", "",

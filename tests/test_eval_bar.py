@@ -14,7 +14,8 @@ def dev_report(engine):
 
 def test_dev_set_meets_the_bar(dev_report):
     """With the trained verifier and two-part questions judged part by part: recall 1.00,
-    answers 0.829, abstention 1.00, false abstention 0.122.
+    answers 0.829, abstention 1.00, false abstention 0.073 (0.122 before the foreign-share
+    shift, which answers two more paraphrases, both with the wrong sentence).
 
     The hand-tuned rules scored 0.854 / 1.0 here, but they were tuned on this very set; on
     the news questions they never saw (mixed, paraphrase) the verifier answers more.
@@ -54,7 +55,8 @@ def test_a_second_independent_set_of_every_kind(engine):
     First run: accuracy 0.607, abstention 0.917; a list too long to quote whole and
     possessives inside names were then fixed in general form. With the verifier retrained at a
     per-article threshold (0.395): 0.607 / 0.917 again; with a lead-in labelled as it is quoted
-    (with its items) in training: 0.643 / 0.917. A regression guard.
+    (with its items) in training: 0.643 / 0.917; with the foreign-share shift in calibration:
+    0.750 / 0.917. A regression guard.
     """
     figures = evaluate(load_gold(DATA / "mixed.jsonl"), engine.ask, raw_text).figures()
     assert figures["answer_accuracy"] >= 0.60

@@ -101,6 +101,9 @@ def test_two_serve_replicas_answer_200_concurrent_requests_and_both_reload(index
     server = subprocess.Popen(
         [BRIEFQA, "serve", "--engine", "ray", "--replicas", "2", "--port", str(port), "--index", str(target)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        # A test run started in the background by a script inherits SIGINT ignored, and so would
+        # the server; Ctrl-C is what this test checks, so the server gets the default handling back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -296,6 +296,12 @@ class Answerer:
             found = weights.keys() & have
         return sum(weights[t] for t in found) / total
 
+    def foreign_share(self, question: Question) -> float:
+        """The share of the question's IDF weight in words no document uses ("fees" where the
+        articles say "costs"): what no sentence can echo, whichever answers."""
+        weights, total = self.weights(question.stems)
+        return sum(w for t, w in weights.items() if t not in self.idf) / total if total else 0.0
+
     def weights(self, stems: tuple[str, ...]) -> tuple[dict[str, float], float]:
         """IDF weight of each distinct stem and their total; memoised, as every candidate sentence asks."""
         cached = self._weights.get(stems)
@@ -440,7 +446,7 @@ class Answerer:
             return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown)
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
-        confidence = self.verifier.confidence(ranked[0].score)
+        confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
         if confidence < threshold:
             return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {threshold:g} needed", confidence, passages)
         chosen = self._choose(question, ranked, pool.required)
@@ -492,7 +498,7 @@ class Answerer:
             part_passages.append(self._rerank(part.hits, judged))
             found = []
             for candidate in [c for c in judged if self.eligible(c, part)][:PART_OPTIONS]:
-                confidence = self.verifier.confidence(candidate.score)
+                confidence = self.verifier.confidence(candidate.score, self.foreign_share(part.matched))
                 if confidence >= threshold:
                     found.append((self.readings(candidate.sentence), confidence))
             options.append(found)

@@ -43,6 +43,8 @@ class VerifierCard:
     features: tuple[str, ...]
     version: str
     veto_types: frozenset[str | None] = frozenset()  # answer types whose type check may refuse a sentence outright
+    # Log-odds added per unit of the question's foreign share before calibration (0: none).
+    foreign_shift: float = 0.0
 
 
 class Verifier(ABC):
@@ -53,9 +55,22 @@ class Verifier(ABC):
     def score(self, rows: np.ndarray) -> np.ndarray:
         """Raw probability, per row of features, that the candidate sentence answers the question."""
 
-    def confidence(self, raw: float) -> float:
-        """The calibrated probability that an answer whose best candidate scored ``raw`` is right."""
-        return float(np.interp(raw, self.card.calibration_x, self.card.calibration_y))
+    def confidence(self, raw: float, foreign_share: float = 0.0) -> float:
+        """The calibrated probability that an answer whose best candidate scored ``raw`` is right.
+
+        ``foreign_share`` is how much of the question (by IDF weight) is in words no document
+        uses. Such a question cannot be echoed by any sentence, so the trees, which learned
+        from SQuAD that answers echo their questions, score its answer low; the calibration
+        reads the raw score shifted by ``card.foreign_shift`` log-odds per unit of that share,
+        a weight fitted on the training questions (scripts/train_verifier.py).
+        """
+        return float(np.interp(shifted(raw, self.card.foreign_shift * foreign_share), self.card.calibration_x, self.card.calibration_y))
+
+
+def shifted(raw: float | np.ndarray, log_odds: float | np.ndarray) -> float | np.ndarray:
+    """``raw`` moved by ``log_odds`` on the logit scale; 0 and 1 stay where they are."""
+    odds = np.exp(log_odds)
+    return raw * odds / (1.0 - raw + raw * odds)
 
 
 class TreeVerifier(Verifier):
@@ -107,7 +122,7 @@ def read_card(model_dir: Path) -> VerifierCard:
     calibration = meta["calibration"]
     return VerifierCard(
         float(meta["threshold"]), tuple(calibration["x"]), tuple(calibration["y"]), FEATURES, meta.get("version", ""),
-        frozenset(meta.get("veto_types", ())),
+        frozenset(meta.get("veto_types", ())), float(meta.get("foreign_shift", 0.0)),
     )
 
 
