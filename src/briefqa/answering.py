@@ -298,7 +298,7 @@ class Answerer:
 
     def foreign_share(self, question: Question) -> float:
         """The share of the question's IDF weight in words no document uses ("fees" where the
-        articles say "costs"): what no sentence can echo, whichever answers."""
+        articles say "prices"): what no sentence can echo, whichever answers."""
         weights, total = self.weights(question.stems)
         return sum(w for t, w in weights.items() if t not in self.idf) / total if total else 0.0
 
