@@ -30,7 +30,7 @@ def main() -> None:
     rows = tv.training_set()
     scores = tv.out_of_fold_scores(rows, tv.news_weights(rows, tv.NEWS_WEIGHT), rows)
     best, right = tv.question_outcomes(scores, rows, tv.veto_types(rows))
-    best = tv.shifted(best, tv.fit_foreign_shift(best, right, rows.foreign_share) * rows.foreign_share)  # as make train reads them
+    best = tv.with_foreign_shift(best, right, rows)[0]  # as make train reads them
     docs = np.array(rows.question_docs, dtype=str)
     answerable = rows.answerable
     articles = sorted({d for d in docs.tolist() if not d.startswith("news:")})

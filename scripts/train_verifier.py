@@ -211,8 +211,7 @@ def main() -> None:
         vetoed = veto_types(rows, args.veto_max_miss)
         print(f"answer types vetoed by their type check: {vetoed}", file=sys.stderr)
         best, right = question_outcomes(out_of_fold, rows, vetoed)
-        foreign_shift = fit_foreign_shift(best, right, rows.foreign_share)
-        best = shifted(best, foreign_shift * rows.foreign_share)
+        best, foreign_shift = with_foreign_shift(best, right, rows)
         calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
         grid = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
         calibrated = calibration.predict(best)
@@ -296,22 +295,23 @@ def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows, names: t
     return scores
 
 
-def fit_foreign_shift(best: np.ndarray, right: np.ndarray, foreign_share: np.ndarray) -> float:
-    """Log-odds to add per unit of a question's foreign share before calibration.
+def with_foreign_shift(best: np.ndarray, right: np.ndarray, rows: Rows) -> tuple[np.ndarray, float]:
+    """Each question's best score moved by its foreign share, and the log-odds per unit of share.
 
-    A logistic regression of "the best candidate is right" on the best raw score's log-odds and
-    the share, over the questions that have a candidate: the share's weight over the score's is
-    how far a question in words the documents lack is under-scored. Fitted out of fold, like the
-    calibration that follows it.
+    The weight comes from a logistic regression of "the best candidate is right" on the best raw
+    score's log-odds and the share, over the questions that have a candidate: the share's weight
+    over the score's is how far a question in words the documents lack is under-scored. Fitted
+    out of fold, like the calibration that follows it.
     """
     from sklearn.linear_model import LogisticRegression
 
     scored = best > 0
     clipped = np.clip(best[scored], 1e-6, 1 - 1e-6)
-    inputs = np.column_stack([np.log(clipped / (1 - clipped)), foreign_share[scored]])
+    inputs = np.column_stack([np.log(clipped / (1 - clipped)), rows.foreign_share[scored]])
     model = LogisticRegression(C=1e6, max_iter=1000).fit(inputs, right[scored])
     score_weight, share_weight = model.coef_[0]
-    return round(float(share_weight / score_weight), 4)
+    shift = round(float(share_weight / score_weight), 4)
+    return shifted(best, shift * rows.foreign_share), shift
 
 
 ABSTENTION_TARGET = 0.60  # the issue's bar for refusing SQuAD 2.0's adversarial unanswerable questions

@@ -48,7 +48,7 @@ def main() -> None:
             tv.PARAMS.update({**shipped_params, **changes})
             tv.ROUNDS = rounds
             best, right = tv.question_outcomes(tv.out_of_fold_scores(rows, weights, rows), rows, vetoed)
-            best = tv.shifted(best, tv.fit_foreign_shift(best, right, rows.foreign_share) * rows.foreign_share)
+            best = tv.with_foreign_shift(best, right, rows)[0]
             confidence = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float)).predict(best)
             threshold = tv.choose_threshold(confidence, right, docs, answerable)
 

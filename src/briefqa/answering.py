@@ -607,9 +607,9 @@ class Answerer:
         X as critical as Y?" is answered by the sentence that says so, so questions without a
         wh-word are exempt.
         """
-        if candidate.sentence.kind == "lead_in" or not pool.asks_wh or self.introduced_list(candidate.sentence):
+        if candidate.sentence.kind == "lead_in" or not pool.asks_wh:
             return False
-        return self.stems_of(candidate.sentence.statement) <= pool.matched_stems
+        return self.stems_of(candidate.sentence.statement) <= pool.matched_stems and not self.introduced_list(candidate.sentence)
 
     def _veto_reason(self, pool: Pool) -> str:
         """Why every candidate was refused, as precisely as the vetoes allow."""
@@ -704,11 +704,7 @@ class Answerer:
             introduced = self.introduced_list(sentence)
             # A sentence that restates the question answers it only through the list it introduces.
             if introduced and (question.wants_list or self.stems_of(sentence.statement) <= set(question.stems)):
-                group = [sentence]
-                for member in introduced:
-                    if _size(group + [member]) > self.max_answer_chars:
-                        break
-                    group.append(member)
+                group = self._leading_fit([sentence, *introduced])
                 if len(group) > 2:  # the sentence, its lead-in and at least one item
                     units += [m for m in group if m not in units]
                     if candidate is chosen[0]:
@@ -719,12 +715,7 @@ class Answerer:
             if is_list and (sentence.kind == "lead_in" or question.wants_list):
                 # The lead-in and as many items as fit, in order: a list too long to quote whole
                 # still answers with its first items rather than with the bare lead-in.
-                group, size = [], 0
-                for member in (m for m in members if m.kind in ("lead_in", "item")):
-                    size += len(member.text) + 6
-                    if size > self.max_answer_chars:
-                        break
-                    group.append(member)
+                group = self._leading_fit([m for m in members if m.kind in ("lead_in", "item")])
                 whole_list = len(group) == sum(m.kind in ("lead_in", "item") for m in members)
                 # An item of a list too long to quote whole is quoted on its own.
                 if len(group) > 1 and sentence in group and (whole_list or sentence.kind == "lead_in"):
@@ -741,6 +732,16 @@ class Answerer:
                     kept.append(unit)
             return kept
         return self._fit(question, units)
+
+    def _leading_fit(self, units: list[Sentence]) -> list[Sentence]:
+        """The longest run from the start of ``units`` that an answer has room for."""
+        group, size = [], 0
+        for unit in units:
+            size += len(unit.text) + 6
+            if size > self.max_answer_chars:
+                break
+            group.append(unit)
+        return group
 
     def _fit(self, question: Question, units: list[Sentence]) -> list[Sentence]:
         """Keep the subset of units that fits the length limit and covers the most of the question."""
