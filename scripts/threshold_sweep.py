@@ -1,5 +1,5 @@
-"""Recall, answer and abstention accuracy at several verifier thresholds, on news dev, mixed and fresh
-and the held-out SQuAD articles: what docs/verifier.md's threshold tables show (about 3 minutes).
+"""Recall, answer and abstention accuracy at several verifier thresholds, on the news sets (dev, mixed,
+fresh, near misses, late paraphrases) and the held-out SQuAD articles: what docs/verifier.md's threshold tables show (about 3 minutes).
 `--verifier DIR` sweeps a trial's verifier instead of the committed one.
 
 A measurement only: the shipped threshold is chosen by scripts/train_verifier.py on training
@@ -30,10 +30,14 @@ def sweep(engine: Engine, gold: Path, name: str, thresholds: list[float]) -> Non
         answerer.verifier.card = dataclasses.replace(shipped, threshold=threshold)
         figures = evaluate(items, engine.ask, texts.__getitem__).figures()
         print(
-            f"{name:<14} {threshold:<6} recall {figures['evidence_recall@5']:.3f}  answers {figures['answer_accuracy']:.3f}"
-            f"  abstention {figures['abstention_accuracy']:.3f}", flush=True,
+            f"{name:<22} {threshold:<6} recall {_shown(figures['evidence_recall@5'])}  answers {_shown(figures['answer_accuracy'])}"
+            f"  abstention {_shown(figures['abstention_accuracy'])}", flush=True,
         )
     answerer.verifier.card = shipped
+
+
+def _shown(figure: float | None) -> str:
+    return "n/a  " if figure is None else f"{figure:.3f}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         build_index(ROOT / "seeds", news, progress=False, verifier_dir=args.verifier)
         build_index(DATA / "squad" / "corpus", squad, progress=False, verifier_dir=args.verifier)
         news_engine = Engine(news)
-        for name in ("dev", "mixed", "fresh"):
+        for name in ("dev", "mixed", "fresh", "near_misses", "late_paraphrases"):
             sweep(news_engine, DATA / f"{name}.jsonl", f"news {name}", thresholds)
         sweep(Engine(squad), DATA / "squad" / "heldout.jsonl", "SQuAD held-out", thresholds)
 

@@ -54,6 +54,8 @@ SWAPS = False
 # bar, with three paraphrases now answered by the wrong sentence (docs/verifier.md).
 PARAPHRASES = False
 ROUNDS = 300
+BAG = 1
+CENTRED = False
 PARAMS = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 20, "feature_fraction": 0.8,
     "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 2,
@@ -136,15 +138,39 @@ def frontier(best: np.ndarray, right: np.ndarray, answerable: np.ndarray, thresh
     return out
 
 
-def train(rows: Rows, weights: np.ndarray, mask: np.ndarray, names: tuple[str, ...] = FEATURES):
-    """Trees on the masked rows; ``names`` labels the columns (a trial may add columns after FEATURES)."""
+def train(rows: Rows, weights: np.ndarray, mask: np.ndarray, names: tuple[str, ...] = FEATURES, bag: int = 1):
+    """Trees on the masked rows; ``names`` labels the columns (a trial may add columns after FEATURES).
+
+    With ``bag`` > 1, that many models differing only in their seed (rows and columns are sampled
+    per tree) are averaged in log-odds, as one model whose trees are all of theirs, scaled.
+    """
     import lightgbm
 
     data = lightgbm.Dataset(
         rows.features[mask], rows.labels[mask], weight=weights[mask], feature_name=list(names),
         categorical_feature=[FEATURES.index(c) for c in CATEGORICAL], free_raw_data=False,
     )
-    return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
+    models = [lightgbm.train({**PARAMS, "seed": SEED + i}, data, num_boost_round=ROUNDS) for i in range(bag)]
+    return models[0] if bag == 1 else averaged(models)
+
+
+def averaged(models):
+    """One LightGBM model whose log-odds are the mean of ``models``' (their trees, leaf values divided by their number)."""
+    import lightgbm
+
+    texts = [m.model_to_string().splitlines() for m in models]
+    header = [line for line in texts[0][: texts[0].index("Tree=0")] if not line.startswith("tree_sizes=")]
+    trees: list[str] = []
+    for lines in texts:
+        body = lines[lines.index("Tree=0") : lines.index("end of trees")]
+        for line in body:
+            if line.startswith("Tree="):
+                line = f"Tree={sum(1 for t in trees if t.startswith('Tree='))}"
+            elif line.startswith("leaf_value="):
+                line = "leaf_value=" + " ".join(repr(float(v) / len(models)) for v in line.removeprefix("leaf_value=").split())
+            trees.append(line)
+    footer = texts[0][texts[0].index("end of trees") :]
+    return lightgbm.Booster(model_str="\n".join(header + trees + footer) + "\n")
 
 
 def merge(parts: list[Rows]) -> Rows:
@@ -177,6 +203,11 @@ def main() -> None:
         "--ablate", nargs="+", default=[], choices=FEATURES, metavar="FEATURE",
         help="Features the trees may not use (their columns are held constant): for ablations.",
     )
+    parser.add_argument(
+        "--centred", action=argparse.BooleanOptionalAction, default=CENTRED,
+        help="Calibrate by centred isotonic regression (strictly rising between its blocks) instead of isotonic steps.",
+    )
+    parser.add_argument("--bag", type=int, default=BAG, help="Average this many models that differ only in their seed.")
     parser.add_argument("--veto-max-miss", type=float, default=VETO_MAX_MISS, help="1 keeps every type check as a veto.")
     args = parser.parse_args()
     began = time.perf_counter()
@@ -207,17 +238,21 @@ def main() -> None:
         if args.ablate:  # LightGBM never splits on a constant column; the vetoes still read the real ones
             training = dataclasses.replace(training, features=training.features.copy())
             training.features[:, [FEATURES.index(name) for name in args.ablate]] = 0.0
-        out_of_fold = out_of_fold_scores(training, weights, rows)
+        out_of_fold = out_of_fold_scores(training, weights, rows, bag=args.bag)
         vetoed = veto_types(rows, args.veto_max_miss)
         print(f"answer types vetoed by their type check: {vetoed}", file=sys.stderr)
         best, right = question_outcomes(out_of_fold, rows, vetoed)
         best, foreign_shift = with_foreign_shift(best, right, rows)
-        calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
-        grid = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
-        calibrated = calibration.predict(best)
+        if args.centred:
+            knots_x, knots_y = centred_isotonic(best, right)
+        else:
+            calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
+            knots_x = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
+            knots_y = np.round(calibration.predict(knots_x), 4)
+        calibrated = np.interp(best, knots_x, knots_y)
         threshold = choose_threshold(calibrated, right, np.array(rows.question_docs, dtype=str), rows.answerable)
 
-        final = train(training, weights, np.ones(len(training.labels), dtype=bool))
+        final = train(training, weights, np.ones(len(training.labels), dtype=bool), bag=args.bag)
         args.out.mkdir(parents=True, exist_ok=True)
         final.save_model(str(args.out / TREES_FILE))
         onnx_gap = export_onnx(final, args.out, training.features)
@@ -226,9 +261,9 @@ def main() -> None:
             "features": list(FEATURES),
             "threshold": round(threshold, 4),
             "veto_types": vetoed,
-            "calibration": {"x": grid.tolist(), "y": np.round(calibration.predict(grid), 4).tolist()},
+            "calibration": {"x": knots_x.tolist(), "y": knots_y.tolist()}, "centred": args.centred,
             "foreign_shift": foreign_shift,
-            "params": PARAMS, "rounds": ROUNDS, "news_weight": args.news_weight, "swaps": args.swaps,
+            "params": PARAMS, "rounds": ROUNDS, "bag": args.bag, "news_weight": args.news_weight, "swaps": args.swaps,
             "paraphrases": args.paraphrases, "ablated": args.ablate, "onnx_max_difference": onnx_gap,
             "train": {"squad_articles": [d for d in groups if not d.startswith("news:")], "news": list(args.news)},
         }
@@ -281,7 +316,7 @@ def news_weights(rows: Rows, news_weight: float) -> np.ndarray:
     return np.where(np.char.startswith(rows.doc.astype(str), "news:"), news_weight, 1.0)
 
 
-def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows, names: tuple[str, ...] = FEATURES) -> np.ndarray:
+def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows, names: tuple[str, ...] = FEATURES, bag: int = 1) -> np.ndarray:
     """Each row of ``rows`` scored by trees trained without its group (leave one group out)."""
     from tqdm import tqdm
 
@@ -289,7 +324,7 @@ def out_of_fold_scores(training: Rows, weights: np.ndarray, rows: Rows, names: t
     print(f"leave-one-group-out over {len(groups)} groups, {len(rows.labels)} rows", file=sys.stderr)
     scores = np.zeros(len(rows.labels))
     for group in tqdm(groups, desc="cross-validation", unit="fold"):
-        model = train(training, weights, training.doc != group, names)
+        model = train(training, weights, training.doc != group, names, bag)
         held = rows.doc == group
         scores[held] = model.predict(rows.features[held])
     return scores
@@ -315,6 +350,27 @@ def with_foreign_shift(best: np.ndarray, right: np.ndarray, rows: Rows) -> tuple
 
 
 ABSTENTION_TARGET = 0.60  # the issue's bar for refusing SQuAD 2.0's adversarial unanswerable questions
+
+
+def centred_isotonic(scores: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A calibration map through the centres of isotonic regression's blocks (Oron and Flournoy's
+    centred isotonic regression): as calibrated as the steps, but rising between the blocks.
+
+    Isotonic regression pools scores into flat blocks; one block spanned raw scores 0.24-0.34 at a
+    confidence of 0.32. A threshold can then only take or leave a whole block of questions at once,
+    and the rule that picks it jumps between blocks when the trees change a little.
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, right.astype(float)).predict(scores)
+    knots_x, knots_y = [0.0], [float(fitted[np.argmin(scores)])]
+    for level in np.unique(fitted):  # blocks are runs of one fitted value, in rising order
+        knots_x.append(float(scores[fitted == level].mean()))
+        knots_y.append(float(level))
+    knots_x.append(1.0)
+    knots_y.append(knots_y[-1])
+    x, at = np.unique(np.round(knots_x, 4), return_index=True)
+    return x, np.round(np.maximum.accumulate(np.array(knots_y)[at]), 4)
 
 
 def choose_threshold(confidence: np.ndarray, right: np.ndarray, docs: np.ndarray, answerable: np.ndarray) -> float:

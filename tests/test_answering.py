@@ -213,7 +213,7 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
-        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.053, below the 0.325 needed"),
+        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.067, below the 0.355 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
     ],
 )
@@ -307,10 +307,76 @@ def test_article_references_become_frames():
     assert analysed.core == "what makes policing harder?"
 
 
+@pytest.mark.parametrize(
+    ("question", "names", "excluded", "core"),
+    [
+        (
+            "Which federal agency besides the DEA appears among HSI's key partners?",
+            ("HSI",), ("DEA",), "Which federal agency appears among HSI's key partners?",
+        ),
+        ("Apart from HSI, which ICE division fights gangs?", ("ICE",), ("HSI",), "which ICE division fights gangs?"),
+        ("Who other than ICE and the FBI works with CBP?", ("CBP",), ("ICE", "FBI"), "Who works with CBP?"),
+        (
+            "Besides Sinaloa's top bosses, what parts of the cartel has HSI targeted?", ("Sinaloa", "HSI"), (),
+            "Besides Sinaloa's top bosses, what parts of the cartel has HSI targeted?",
+        ),
+    ],
+)
+def test_a_name_the_question_rules_out_is_not_one_it_asks_about(question, names, excluded, core):
+    analysed = analyse_question(question)
+    assert (analysed.names, analysed.excluded, analysed.core) == (names, excluded, core)
+
+
+def test_a_sentence_naming_only_what_the_question_rules_out_cannot_answer_it(engine):
+    answerer = engine._ready()[1]
+    pool = answerer.pool("Which federal agency besides the DEA appears among HSI's key partners?")
+    eligible = {c.sentence.statement: answerer.eligible(c, pool) for c in pool.candidates}
+    assert eligible["Drug Enforcement Administration (DEA)"] is False
+    assert eligible["Federal Bureau of Investigation (FBI)"] is True
+    pool = answerer.pool("Besides Central America, through which region does HSI want to interdict drug production and transshipment?")
+    eligible = {c.sentence.statement: answerer.eligible(c, pool) for c in pool.candidates}
+    assert eligible["Interdicting drug production and transshipment through Central America and the Caribbean"] is True
+
+
 @pytest.mark.parametrize("bad", ["", "   ", "x" * 1001])
 def test_invalid_questions_are_refused(engine, bad):
     with pytest.raises(InvalidInput):
         engine.ask(bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("Justice Department", "Department of Justice"), ("Department of the Treasury", "Treasury Department")],
+)
+def test_an_institution_named_the_other_way_round_is_found(engine, name, written):
+    answerer = engine._ready()[1]
+    holders = answerer.articles_with(written, relatives=False)
+    assert holders and answerer.articles_with(name) == holders
+    assert answerer.constraints(analyse_question(f"What did the {name} do?"))[1] is None
+
+
+def test_a_question_naming_an_institution_the_other_way_round_is_answered(engine):
+    answer = engine.ask("Which task force run by the Justice Department goes after the most dangerous smuggling rings?")
+    assert answer.answered
+    assert answer.citations[0].quote.startswith("Joint Task Force Alpha (JTFA): Law enforcement taskforce, which is led by the Department of Justice")
+    assert_exact(answer)
+
+
+def test_a_question_that_rules_a_name_out_is_answered_by_what_else_is_named(engine):
+    # "Central America" is no longer a name the answer must hold, and the item naming it with the
+    # Caribbean says more than the question does.
+    answer = engine.ask("Besides Central America, through which region does HSI want to interdict drug production and transshipment?")
+    assert answer.answered
+    assert [c.quote for c in answer.citations] == ["Interdicting drug production and transshipment through Central America and the Caribbean"]
+    assert_exact(answer)
+
+
+def test_a_table_row_is_read_with_the_rest_of_its_table(engine):
+    answerer = engine._ready()[1]
+    (row,) = [s for s in answerer.index.sentences if s.text == "Date of Operation | March 15, 2024 |"]
+    assert "san francisco, california" in answerer.context(row)
+    (sentence,) = [s for s in answerer.index.sentences if s.text.startswith("The Enforcement and Removal Operations (ERO) team in San Francisco")]
+    assert "guadalajara" not in answerer.context(sentence)
 
 
 def test_a_possessive_ends_a_name():
@@ -364,20 +430,22 @@ def test_only_a_sentence_followed_by_a_lead_in_in_its_paragraph_introduces_a_lis
     ]
 
 
-PARAPHRASE_BELOW_THRESHOLD = "What did working hand in hand with Mexican officials make sure of when the prisoner changed custody?"
+LIST_BELOW_THRESHOLD = "What benefits of enhanced bilateral cooperation between the U.S. and Mexico are listed?"
 
 
 def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
-    refused = engine.ask(PARAPHRASE_BELOW_THRESHOLD)
+    refused = engine.ask(LIST_BELOW_THRESHOLD)
     assert not refused.answered
-    assert refused.reason == "no passage is likely to answer it: confidence 0.287, below the 0.325 needed"
-    answered = engine.ask(PARAPHRASE_BELOW_THRESHOLD, min_confidence=0.25)
-    assert answered.answered and answered.confidence == 0.287
-    assert [(c.source, c.start, c.end) for c in answered.citations] == [("004_434760b6812f335f.txt", 2250, 2400)]
-    assert "ensuring the detainee’s secure handover" in answered.answer
+    assert refused.reason == "no passage is likely to answer it: confidence 0.333, below the 0.355 needed"
+    answered = engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.25)
+    assert answered.answered and answered.confidence == 0.333
+    assert [(c.source, c.start, c.end) for c in answered.citations] == [
+        ("004_434760b6812f335f.txt", start, end) for start, end in [(3616, 3659), (3662, 3734), (3737, 3800), (3803, 3871), (3874, 3938)]
+    ]
+    assert "Streamlined extradition and repatriation processes" in answered.answer
     stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.7)
     assert not stricter.answered
-    assert stricter.reason == "no passage is likely to answer it: confidence 0.672, below the 0.7 needed"
+    assert stricter.reason == "no passage is likely to answer it: confidence 0.669, below the 0.7 needed"
 
 
 def test_min_confidence_zero_keeps_the_vetoes(engine):
@@ -395,7 +463,7 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     from briefqa.engine import Engine
 
     engine = Engine(index_dir, auto_reload=False, min_confidence=0.25)
-    assert engine.ask(PARAPHRASE_BELOW_THRESHOLD).answered
-    assert not engine.ask(PARAPHRASE_BELOW_THRESHOLD, min_confidence=0.5).answered
-    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.325)")
+    assert engine.ask(LIST_BELOW_THRESHOLD).answered
+    assert not engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.5).answered
+    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.355)")
     assert engine.health().answer_threshold == 0.25

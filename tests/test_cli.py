@@ -26,7 +26,7 @@ def test_ask_prints_the_answer_then_numbered_sources(index_dir):
     assert lines[2] == "Sources:"
     assert lines[3].startswith("[1] 002_47b46ce98c28fd65.txt, HSI’s Focus on Disrupting Drug Trafficking Networks › Impact on Drug Trafficking Landscape")
     assert lines[4].strip() == "“Seizure of over $522 million in illicit currency in 2021”"
-    assert lines[-1] == "Confidence 0.672 (answers need 0.325)."
+    assert lines[-1] == "Confidence 0.669 (answers need 0.355)."
 
 
 def test_ask_json_is_the_api_shape(index_dir):
@@ -44,11 +44,11 @@ def test_ask_says_so_when_the_articles_do_not_answer(index_dir):
 
 
 def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
-    question = "What did working hand in hand with Mexican officials make sure of when the prisoner changed custody?"
+    question = "What benefits of enhanced bilateral cooperation between the U.S. and Mexico are listed?"
     assert run("ask", question, index_dir=index_dir).stdout.startswith("The articles do not answer this")
     answered = run("ask", question, "--min-confidence", "0.25", index_dir=index_dir)
-    assert answered.stdout.startswith("The operation was marked by close coordination with Mexican authorities"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.287 (answers need 0.25)."
+    assert answered.stdout.startswith("Benefits of Enhanced Bilateral Cooperation: [1] Streamlined extradition"), answered.stderr
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.333 (answers need 0.25)."
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFQA_INDEX_DIR": str(index_dir), "BRIEFQA_MIN_CONFIDENCE": "0.25"}
     from_env = subprocess.run([BRIEFQA, "ask", question], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert from_env.stdout == answered.stdout
@@ -61,7 +61,7 @@ def test_eval_sweep_prints_one_line_per_bar(index_dir):
     assert header.split() == [
         "min_confidence", "evidence_recall@5", "answer_accuracy", "abstention_accuracy", "false_abstention", "citation_exactness",
     ]
-    assert [line.split() for line in lines] == [["0.3", "1.0", "0.829", "0.971", "0.073", "1.0"], ["0.35", "1.0", "0.829", "1.0", "0.073", "1.0"]]
+    assert [line.split() for line in lines] == [["0.3", "1.0", "0.829", "0.971", "0.049", "1.0"], ["0.35", "1.0", "0.829", "1.0", "0.049", "1.0"]]
 
 
 def test_eval_of_unanswerable_questions_only_says_n_a_for_answer_figures(index_dir, tmp_path):

@@ -63,6 +63,11 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
 
 
+_INSTITUTIONS = r"(?P<kind>department|ministry|office|bureau)"
+_INSTITUTION_AFTER = re.compile(r"(?:the )?(?P<field>[a-z][a-z ]*?) " + _INSTITUTIONS)
+_INSTITUTION_BEFORE = re.compile(r"(?:the )?" + _INSTITUTIONS + r" of (?:the )?(?P<field>[a-z][a-z ]*)")
+
+
 def _similar(a: str, b: str) -> bool:
     """'venezuela' ~ 'venezuelan', 'mexico' ~ 'mexican': a shared stem of five letters or more."""
     if a == b:
@@ -196,7 +201,12 @@ class Answerer:
         block = article.blocks[sentence.block]
         parts = [article.title, sentence.section or "", article.text[block.start:block.end], sentence.statement]
         if sentence.group is not None and sentence.kind in ("item", "row"):
-            parts += [s.text for s in self.by_group.get((sentence.source, sentence.group), []) if s.kind == "lead_in"]
+            members = self.by_group.get((sentence.source, sentence.group), [])
+            parts += [s.text for s in members if s.kind == "lead_in"]
+            # A table is read as a whole, as a sentence is read with its paragraph: in "Date of
+            # Operation | March 15, 2024" the date belongs to the "Arrest Location | San Francisco" row's operation.
+            if sentence.kind == "row":
+                parts += [s.statement for s in members if s.kind == "row" and s is not sentence]
         return fold(" ".join(parts))
 
     def _name_variants(self, name: str) -> list[str]:
@@ -208,6 +218,12 @@ class Answerer:
             variants.append(fold(self.acronyms[name]))
         if folded in self.expansions:
             variants.append(fold(self.expansions[folded]))
+        # Institutions are named both ways round: "the Justice Department" is the "Department of Justice".
+        for variant in list(variants):
+            if (after := _INSTITUTION_AFTER.fullmatch(variant)):
+                variants += [f"{after['kind']} of {after['field']}", f"{after['kind']} of the {after['field']}"]
+            elif (before := _INSTITUTION_BEFORE.fullmatch(variant)):
+                variants.append(f"{before['field']} {before['kind']}")
         return variants
 
     def name_in(self, name: str, folded_text: str, text_words: set[str] | None = None) -> bool:
@@ -583,11 +599,24 @@ class Answerer:
         """
         if not candidate.typed and pool.question.answer_type in self.verifier.card.veto_types:
             return False
-        if self._only_repeats(candidate, pool) or self._misses_negation(candidate, pool):
+        if self._only_repeats(candidate, pool) or self._misses_negation(candidate, pool) or self._is_excluded(candidate, pool):
             return False
         if pool.required and not pool.question.conjunctive:
             return self._met(pool.required, candidate.context) == set(pool.required)
         return True
+
+    def _is_excluded(self, candidate: Candidate, pool: Pool) -> bool:
+        """Does the sentence name only what the question rules out? "Which agency besides the DEA ...?"
+        is not answered by "- Drug Enforcement Administration (DEA)", but "Besides Central America,
+        through which region ...?" is by "... through Central America and the Caribbean"."""
+        excluded = pool.question.excluded
+        if not excluded:
+            return False
+        ruled_out = set(pool.question.stems)
+        for name in excluded:
+            for variant in self._name_variants(name):
+                ruled_out |= self.stems_of(variant)
+        return not self.stems_of(candidate.sentence.statement) - ruled_out
 
     def _misses_negation(self, candidate: Candidate, pool: Pool) -> bool:
         """"What territory wasn't ceded to Britain?" is not answered by "France ceded its territory
@@ -711,6 +740,9 @@ class Answerer:
                         protected = len(units)
                     continue
             members = self.by_group.get((sentence.source, sentence.group), []) if sentence.group is not None else []
+            best = chosen[0].sentence
+            if candidate is not chosen[0] and sentence.kind == "lead_in" and best in members:
+                continue  # the best answer is one of its items, which has already decided how much of the list to quote
             is_list = members and sentence.kind in ("lead_in", "item") and any(m.kind == "lead_in" for m in members)
             if is_list and (sentence.kind == "lead_in" or question.wants_list):
                 # The lead-in and as many items as fit, in order: a list too long to quote whole

@@ -45,6 +45,7 @@ class Question:
     frames: tuple[str, ...] = ()  # "the piece on Venezuelan gang influence" -> "Venezuelan gang influence"
     core: str = ""  # the question without its leading or trailing article reference
     measured: str | None = None  # "how many pounds of fentanyl" -> "fentanyl": what the count is of
+    excluded: tuple[str, ...] = ()  # "besides the DEA" -> ("DEA",): ruled out as the answer
 
 
 def analyse_question(text: str) -> Question:
@@ -53,24 +54,53 @@ def analyse_question(text: str) -> Question:
     answer_type, focus = _answer_type(folded, tokens)
     years = tuple(entities.YEAR.findall(text))
     numbers = tuple(n for n in entities.DIGITS.findall(text) if n not in years and not re.fullmatch(r"\d", n))
-    names = tuple(
-        n.text for n in entities.names(text, skip_first_word=True)
-        if not entities.YEAR.fullmatch(n.text) and not n.text.isdigit()
-    )
+    found_names = [n for n in entities.names(text, skip_first_word=True) if not entities.YEAR.fullmatch(n.text) and not n.text.isdigit()]
+    excluded, kept_text = _exclusions(text, found_names)
+    names = tuple(n.text for n in found_names if n.text not in excluded)
     wants_list = bool(
         re.search(r"\b(list|name the|what are|which are|who are|what were|which were|who were|what .*\binclude|which .*\binclude)\b", folded)
         or (focus is not None and focus.endswith("s") and not focus.endswith("ss") and answer_type is None)
     )
     conjunctive = bool(re.search(r"\bboth\b|\band (?:is|as|also|in)\b|\banother article\b|\balso\b", folded) or _LINKS.match(text))
     frames = tuple(m.group(1).strip() for m in _FRAME_AFTER.finditer(text)) + tuple(m.group(1).strip() for m in _FRAME_BEFORE.finditer(text))
-    core = _FRAME_CLAUSE.sub("", text).strip(" ,") or text
+    core = " ".join(_FRAME_CLAUSE.sub("", kept_text).split()).strip(" ,") or text
     measured = None
     if answer_type in ("count", "amount", "quantity"):
         of = re.search(r"\bhow (?:many|much) [\w'-]+ of (?:the |these |those |illicit |illegal )?([\w'-]+)", folded)
         measured = of.group(1) if of and of.group(1) not in STOPWORDS else None
     return Question(
-        text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core, measured
+        text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core, measured,
+        excluded,
     )
+
+
+# "Which agency besides the DEA ...": the name after these is ruled out as an answer, not asked about.
+_EXCLUSION = re.compile(r",?\s*\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|in addition to)\s+(?:the\s+)?", re.I)
+
+_JOINED_NAME = re.compile(r",?\s+(?:and|or)\s+(?:the\s+)?|,\s*(?:the\s+)?")
+
+
+def _exclusions(text: str, names: list[entities.Name]) -> tuple[tuple[str, ...], str]:
+    """The names a question rules out, and the question without the phrases that rule them out.
+
+    A ruled-out name is not a constraint: the answer need not mention it, and matching sentences
+    against it would favour the very thing the question sets aside.
+    """
+    starts = {n.start: n for n in names}
+    excluded, kept, position = [], [], 0
+    for match in _EXCLUSION.finditer(text):
+        name = starts.get(match.end())
+        # "Besides Sinaloa's top bosses" rules out the bosses, not Sinaloa.
+        if name is None or match.start() < position or text.startswith(("'s", "’s"), name.end):
+            continue
+        kept.append(text[position : match.start()])
+        while name is not None:  # "other than ICE and HSI" rules out both
+            excluded.append(name.text)
+            position = name.end
+            joined = _JOINED_NAME.match(text, position)
+            name = starts.get(joined.end()) if joined else None
+    kept.append(text[position:])
+    return tuple(excluded), "".join(kept)
 
 
 _DOC_WORDS = r"(?:piece|article|report|story|post|item|write-up)"
