@@ -316,6 +316,11 @@ def test_article_references_become_frames():
         ),
         ("Apart from HSI, which ICE division fights gangs?", ("ICE",), ("HSI",), "which ICE division fights gangs?"),
         ("Who other than ICE and the FBI works with CBP?", ("CBP",), ("ICE", "FBI"), "Who works with CBP?"),
+        ("Besides the DEA, HSI works with which agency?", ("HSI",), ("DEA",), "HSI works with which agency?"),
+        (
+            "Besides Confucianism, Buddhism, and Islam, what religions were tolerated?", (),
+            ("Confucianism", "Buddhism", "Islam"), "what religions were tolerated?",
+        ),
         (
             "Besides Sinaloa's top bosses, what parts of the cartel has HSI targeted?", ("Sinaloa", "HSI"), (),
             "Besides Sinaloa's top bosses, what parts of the cartel has HSI targeted?",

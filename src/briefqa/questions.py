@@ -77,7 +77,7 @@ def analyse_question(text: str) -> Question:
 # "Which agency besides the DEA ...": the name after these is ruled out as an answer, not asked about.
 _EXCLUSION = re.compile(r",?\s*\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|in addition to)\s+(?:the\s+)?", re.I)
 
-_JOINED_NAME = re.compile(r",?\s+(?:and|or)\s+(?:the\s+)?|,\s*(?:the\s+)?")
+_JOINED_NAME = re.compile(r",?\s+(?P<conjunction>and|or)\s+(?:the\s+)?|,\s*(?:the\s+)?")
 
 
 def _exclusions(text: str, names: list[entities.Name]) -> tuple[tuple[str, ...], str]:
@@ -94,11 +94,15 @@ def _exclusions(text: str, names: list[entities.Name]) -> tuple[tuple[str, ...],
         if name is None or match.start() < position or text.startswith(("'s", "’s"), name.end):
             continue
         kept.append(text[position : match.start()])
-        while name is not None:  # "other than ICE and HSI" rules out both
-            excluded.append(name.text)
-            position = name.end
-            joined = _JOINED_NAME.match(text, position)
-            name = starts.get(joined.end()) if joined else None
+        # "other than ICE and HSI" and "besides Confucianism, Buddhism, and Islam" rule out every
+        # name of the list; in "Besides the DEA, HSI works with ..." the comma ends the phrase.
+        chain, closed = [name], 1
+        while (joined := _JOINED_NAME.match(text, chain[-1].end)) and (following := starts.get(joined.end())):
+            chain.append(following)
+            if joined["conjunction"]:
+                closed = len(chain)
+        excluded += [n.text for n in chain[:closed]]
+        position = chain[closed - 1].end
     kept.append(text[position:])
     return tuple(excluded), "".join(kept)
 
