@@ -98,8 +98,8 @@ def veto_types(rows: Rows, max_miss: float = VETO_MAX_MISS) -> list[str | None]:
 
 def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     """The answerer's vetoes, read off the features: the right kind of answer where that is a veto,
-    something the question does not already say, a negation where the question has one, every
-    constraint met."""
+    something the question does not already say, a negation where the question has one, no word
+    veto (``Rows.word_vetoed``), every constraint met."""
     from briefqa.features import ANSWER_TYPES, KINDS, negated
     from briefqa.questions import analyse_question
     from briefqa.terms import fold
@@ -113,7 +113,8 @@ def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
     # As Pool.negated reads it: the question without its reference to an article.
     question_negated = np.array([negated(fold(analyse_question(text).core)) for text in rows.question_texts])[rows.question]
     negation_met = ~question_negated | np.array([negated(fold(text)) for text in rows.sentences])
-    return (typed | ~checked) & adds & negation_met & (rows.features[:, FEATURES.index("required_met_context")] >= 1.0)
+    met = rows.features[:, FEATURES.index("required_met_context")] >= 1.0
+    return (typed | ~checked) & adds & negation_met & ~rows.word_vetoed & met
 
 
 def question_outcomes(scores: np.ndarray, rows: Rows, vetoed: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +185,7 @@ def merge(parts: list[Rows]) -> Rows:
         np.concatenate([p.doc for p in parts]), np.concatenate([p.answerable for p in parts]), docs,
         [t for p in parts for t in p.question_texts], [t for p in parts for t in p.sentences],
         np.concatenate([p.refused_outright for p in parts]), np.concatenate([p.introduces_list for p in parts]),
-        np.concatenate([p.foreign_share for p in parts]),
+        np.concatenate([p.foreign_share for p in parts]), np.concatenate([p.word_vetoed for p in parts]),
     )
 
 

@@ -37,6 +37,9 @@ class Rows:
     introduces_list: np.ndarray
     # Per question: the share of its IDF weight in words the documents never use (Answerer.foreign_share).
     foreign_share: np.ndarray
+    # Per row: refused by a veto read off the words alone (Answerer.word_veto): the sentence names only
+    # what the question rules out, or speaks of the opposite of what it asks.
+    word_vetoed: np.ndarray
 
 
 def _answers(item: dict) -> list[str]:
@@ -82,7 +85,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
     engine = Engine(index_dir, auto_reload=False)
     answerer = engine._ready()[1]
     features, labels, question_ids, docs, answerable, question_docs, sentences, refused = [], [], [], [], [], [], [], []
-    introduces, foreign = [], []
+    introduces, foreign, word_vetoed = [], [], []
     for number, item in enumerate(tqdm(items, desc=desc, unit="q")):
         pool = answerer.pool(item["question"])
         candidates = pool.candidates[:POOL_SIZE]
@@ -100,10 +103,11 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
         docs += [doc] * len(candidates)
         sentences += [c.sentence.statement for c in candidates]
         introduces += [bool(answerer.introduced_list(c.sentence)) for c in candidates]
+        word_vetoed += [answerer.word_veto(c, pool) for c in candidates]
     return Rows(
         np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs,
         [i["question"] for i in items], sentences, np.array(refused), np.array(introduces, dtype=bool),
-        np.array(foreign),
+        np.array(foreign), np.array(word_vetoed, dtype=bool),
     )
 
 

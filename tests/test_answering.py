@@ -160,6 +160,33 @@ def test_two_part_questions_split_where_the_wording_is_plain(question, parts):
     assert split_parts(question) == parts
 
 
+def test_a_question_asking_the_opposite_is_not_answered_by_what_the_sentence_says(engine):
+    item = "Adherence to Legal Protocols: The removal process complied with comprehensive legal reviews, respecting domestic and international laws."
+    answered = engine.ask("What legal reviews did the removal of the Sinaloa operative comply with?")
+    assert answered.answered and [c.quote for c in answered.citations] == [item]
+    answerer = engine._ready()[1]
+    pool = answerer.pool("What illegal reviews did the removal of the Sinaloa operative comply with?")
+    assert [answerer.eligible(c, pool) for c in pool.candidates if c.sentence.statement == item] == [False]
+    assert not engine.ask("What illegal reviews did the removal of the Sinaloa operative comply with?").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "opposite"),
+    [
+        ("What is the Yuan dynasty's unofficial name?", "The Yuan dynasty is officially known as the Great Yuan.", True),
+        ("What was the non-elected body called?", "The elected body was called the Parliament.", True),
+        ("What was the non-elected body called?", "The non-elected body was called the Council.", False),
+        ("If P = NP is unsolved, what follows?", "Because the problem P = NP is not solved, much follows.", False),
+    ],
+)
+def test_a_prefixed_opposite_is_read_against_the_sentence(question, sentence, opposite):
+    from briefqa.features import asks_the_opposite
+    from briefqa.terms import content_stems, words
+
+    folded = fold(sentence)
+    assert asks_the_opposite(words(fold(question)), frozenset(words(folded)), frozenset(content_stems(sentence)), negated(folded)) is opposite
+
+
 def test_a_question_that_negates_needs_a_sentence_that_negates(engine):
     refused = engine.ask("Which agency does not work with HSI?")
     assert not refused.answered
@@ -213,7 +240,7 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
-        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.067, below the 0.355 needed"),
+        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.062, below the 0.37 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
     ],
 )
@@ -441,9 +468,9 @@ LIST_BELOW_THRESHOLD = "What benefits of enhanced bilateral cooperation between 
 def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
     refused = engine.ask(LIST_BELOW_THRESHOLD)
     assert not refused.answered
-    assert refused.reason == "no passage is likely to answer it: confidence 0.333, below the 0.355 needed"
+    assert refused.reason == "no passage is likely to answer it: confidence 0.314, below the 0.37 needed"
     answered = engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.25)
-    assert answered.answered and answered.confidence == 0.333
+    assert answered.answered and answered.confidence == 0.314
     assert [(c.source, c.start, c.end) for c in answered.citations] == [
         ("004_434760b6812f335f.txt", start, end) for start, end in [(3616, 3659), (3662, 3734), (3737, 3800), (3803, 3871), (3874, 3938)]
     ]
@@ -470,5 +497,5 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     engine = Engine(index_dir, auto_reload=False, min_confidence=0.25)
     assert engine.ask(LIST_BELOW_THRESHOLD).answered
     assert not engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.5).answered
-    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.355)")
+    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.37)")
     assert engine.health().answer_threshold == 0.25

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import entities
 from .errors import InvalidInput
-from .features import candidate_features, negated, sentence_facts, wh_word
+from .features import asks_the_opposite, candidate_features, negated, sentence_facts, wh_word
 from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
 from .records import Answer, Citation, Hit, Sentence
@@ -99,6 +99,10 @@ class Pool:
     @cached_property
     def matched_stems(self) -> frozenset[str]:
         return frozenset(self.matched.stems)
+
+    @cached_property
+    def matched_words(self) -> list[str]:
+        return words(fold(self.matched.text))
 
     @cached_property
     def asks_wh(self) -> bool:
@@ -599,11 +603,19 @@ class Answerer:
         """
         if not candidate.typed and pool.question.answer_type in self.verifier.card.veto_types:
             return False
-        if self._only_repeats(candidate, pool) or self._misses_negation(candidate, pool) or self._is_excluded(candidate, pool):
+        if self._only_repeats(candidate, pool) or self._misses_negation(candidate, pool) or self.word_veto(candidate, pool):
             return False
         if pool.required and not pool.question.conjunctive:
             return self._met(pool.required, candidate.context) == set(pool.required)
         return True
+
+    def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
+        """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):
+        the sentence names only what the question rules out, or speaks of the opposite of what it asks."""
+        if self._is_excluded(candidate, pool):
+            return True
+        facts = sentence_facts(self, candidate)
+        return asks_the_opposite(pool.matched_words, facts.words, frozenset(facts.stems), facts.negated)
 
     def _is_excluded(self, candidate: Candidate, pool: Pool) -> bool:
         """Does the sentence name only what the question rules out? "Which agency besides the DEA ...?"
@@ -658,6 +670,11 @@ class Answerer:
             return f"no relevant passage {giving}mentions {_and(pool.required)} together"
         if pool.negated and not any(sentence_facts(self, c).negated for c in candidates):
             return f"the question asks about what is not so, and no relevant passage {giving}negates anything"
+        vetoed = [c for c in candidates if self.word_veto(c, pool)]
+        if vetoed and all(c in vetoed or self._only_repeats(c, pool) for c in candidates):
+            if any(self._is_excluded(c, pool) for c in vetoed):
+                return f"the passages that could answer it name only {_and(list(pool.question.excluded))}, which the question rules out"
+            return "the passages that could answer it speak of the opposite of what it asks"
         return "the passages that could answer it only repeat the question"
 
     def _rerank(self, hits: list[Hit], ranked: list[Candidate]) -> tuple[Hit, ...]:
