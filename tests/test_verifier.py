@@ -227,15 +227,15 @@ def test_a_reference_to_the_article_is_matched_by_the_article_not_by_the_sentenc
 
 
 def test_held_out_squad_articles_keep_their_figures(squad_engine):
-    """Measured at the chosen operating point: recall 0.947, answers 0.440, abstention 0.811 (README;
-    0.710 before the negation veto; answers 0.423 before the foreign-share shift, 0.432 before
-    the sixth session's retrain)."""
+    """Measured at the chosen operating point: recall 0.947, answers 0.435, abstention 0.833 (README;
+    0.710 before the negation veto, 0.811 before the veto for questions asking the opposite;
+    answers 0.423 before the foreign-share shift, 0.432 before the sixth session's retrain)."""
     texts = {a.source: a.text for a in squad_engine.index.articles.values()}
     figures = evaluate(load_gold(SQUAD / "heldout.jsonl"), squad_engine.ask, texts.__getitem__).figures()
     assert figures["questions"] == 766
     assert figures["evidence_recall@5"] >= 0.93
-    assert figures["answer_accuracy"] >= 0.39
-    assert figures["abstention_accuracy"] >= 0.78
+    assert figures["answer_accuracy"] >= 0.40
+    assert figures["abstention_accuracy"] >= 0.80
     assert figures["citation_exactness"] == 1.0
 
 
