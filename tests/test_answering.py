@@ -180,11 +180,12 @@ def test_a_question_asking_the_opposite_is_not_answered_by_what_the_sentence_say
     ],
 )
 def test_a_prefixed_opposite_is_read_against_the_sentence(question, sentence, opposite):
-    from briefqa.features import asks_the_opposite
+    from briefqa.features import asks_the_opposite, prefixed_opposites
     from briefqa.terms import content_stems, words
 
     folded = fold(sentence)
-    assert asks_the_opposite(words(fold(question)), frozenset(words(folded)), frozenset(content_stems(sentence)), negated(folded)) is opposite
+    opposites = prefixed_opposites(words(fold(question)))
+    assert asks_the_opposite(opposites, frozenset(words(folded)), frozenset(content_stems(sentence)), negated(folded)) is opposite
 
 
 def test_a_question_that_negates_needs_a_sentence_that_negates(engine):

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import entities
 from .errors import InvalidInput
-from .features import asks_the_opposite, candidate_features, negated, sentence_facts, wh_word
+from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
 from .records import Answer, Citation, Hit, Sentence
@@ -101,8 +101,8 @@ class Pool:
         return frozenset(self.matched.stems)
 
     @cached_property
-    def matched_words(self) -> list[str]:
-        return words(fold(self.matched.text))
+    def opposites(self) -> tuple[tuple[str, str, str], ...]:
+        return prefixed_opposites(words(fold(self.matched.text)))
 
     @cached_property
     def asks_wh(self) -> bool:
@@ -614,8 +614,10 @@ class Answerer:
         the sentence names only what the question rules out, or speaks of the opposite of what it asks."""
         if self._is_excluded(candidate, pool):
             return True
+        if not pool.opposites:
+            return False
         facts = sentence_facts(self, candidate)
-        return asks_the_opposite(pool.matched_words, facts.words, frozenset(facts.stems), facts.negated)
+        return asks_the_opposite(pool.opposites, facts.words, facts.stem_set, facts.negated)
 
     def _is_excluded(self, candidate: Candidate, pool: Pool) -> bool:
         """Does the sentence name only what the question rules out? "Which agency besides the DEA ...?"

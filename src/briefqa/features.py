@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,26 +57,34 @@ def negated(folded_text: str) -> bool:
 _OPPOSING_PREFIXES = ("non-", "non", "un", "in", "im", "il", "ir", "dis")
 
 
-def asks_the_opposite(question_words: list[str], sentence_words: frozenset[str], sentence_stems: frozenset[str], sentence_negated: bool) -> bool:
+def prefixed_opposites(question_words: list[str]) -> tuple[tuple[str, str, str], ...]:
+    """(word, base, stem of base) for each question word that may be a prefixed opposite: "unofficial" -> "official"."""
+    found = []
+    for word in question_words:
+        for prefix in _OPPOSING_PREFIXES:
+            base = word[len(prefix):].lstrip("-")
+            if word.startswith(prefix) and len(base) >= 4:
+                found.append((word, base, stem(base)))
+                break
+    return tuple(found)
+
+
+def asks_the_opposite(
+    opposites: tuple[tuple[str, str, str], ...], sentence_words: frozenset[str], sentence_stems: frozenset[str], sentence_negated: bool,
+) -> bool:
     """Does the question ask about the opposite of what the sentence says?
 
     "What is the Yuan dynasty's unofficial name?" is not answered by a sentence giving its
-    official one: a question word is a prefixed opposite of a word the sentence uses, and the
-    sentence neither uses the question's word nor negates anything ("If P = NP is unsolved ..." is
-    answered by "... P = NP is not solved"). Of the SQuAD training articles' gold sentences it
-    refuses 19 near misses and 2 of about 1,100 true answers ("What non-Chinese empire did the Yuan
-    succeed?", answered in a sentence that calls the Yuan Chinese; a "dislike" met by "like").
+    official one: a question word is a prefixed opposite (``prefixed_opposites``) of a word the
+    sentence uses, and the sentence neither uses the question's word nor negates anything ("If
+    P = NP is unsolved ..." is answered by "... P = NP is not solved"). Of the SQuAD training
+    articles' gold sentences it refuses 19 near misses and 2 of about 1,100 true answers ("What
+    non-Chinese empire did the Yuan succeed?", answered in a sentence that calls the Yuan Chinese;
+    a "dislike" met by "like").
     """
     if sentence_negated:
         return False
-    for word in question_words:
-        if word in sentence_words:
-            continue
-        for prefix in _OPPOSING_PREFIXES:
-            base = word[len(prefix):].lstrip("-")
-            if word.startswith(prefix) and len(base) >= 4 and (base in sentence_words or stem(base) in sentence_stems):
-                return True
-    return False
+    return any(word not in sentence_words and (base in sentence_words or base_stem in sentence_stems) for word, base, base_stem in opposites)
 
 
 def wh_word(folded_question: str) -> int:
@@ -102,6 +111,10 @@ class SentenceFacts:
     numbers: tuple[str, ...]
     capitalised: tuple[str, ...]
     length: int
+
+    @cached_property
+    def stem_set(self) -> frozenset[str]:
+        return frozenset(self.stems)
 
 
 def sentence_facts(answerer: Answerer, candidate: Candidate) -> SentenceFacts:
