@@ -262,3 +262,10 @@ def test_rewording_swaps_plain_words_for_close_ones_and_keeps_names_figures_and_
             assert old.islower() and stem(new) != stem(old)
             assert dict(lexicon.neighbours(old, 8))[new] >= CLOSE_WORD
     assert {"least", "Paris", "1990?", "Which", "the"} <= set(after)
+
+
+def test_a_question_asking_the_opposite_of_its_paragraph_is_refused_and_says_why(squad_engine):
+    # SQuAD 2.0 writes near misses by turning a word of the paragraph into its opposite.
+    answer = squad_engine.ask("How many Africans were brought into the United States during the non-slave trade?")
+    assert not answer.answered
+    assert answer.reason == "the passages that could answer it speak of the opposite of what it asks"

@@ -672,9 +672,9 @@ class Answerer:
             return f"no relevant passage {giving}mentions {_and(pool.required)} together"
         if pool.negated and not any(sentence_facts(self, c).negated for c in candidates):
             return f"the question asks about what is not so, and no relevant passage {giving}negates anything"
-        vetoed = [c for c in candidates if self.word_veto(c, pool)]
-        if vetoed and all(c in vetoed or self._only_repeats(c, pool) for c in candidates):
-            if any(self._is_excluded(c, pool) for c in vetoed):
+        vetoed = [self.word_veto(c, pool) for c in candidates]
+        if any(vetoed) and all(v or self._only_repeats(c, pool) for c, v in zip(candidates, vetoed)):
+            if any(self._is_excluded(c, pool) for c in candidates):
                 return f"the passages that could answer it name only {_and(list(pool.question.excluded))}, which the question rules out"
             return "the passages that could answer it speak of the opposite of what it asks"
         return "the passages that could answer it only repeat the question"
