@@ -95,6 +95,9 @@ class Pool:
     # article, not the answer, and are met by the article's title (the veto checks that).
     matched: Question
     matched_required: list[str]
+    # The question's words and the names it rules out ("besides the DEA"), spelled out too: a
+    # sentence made of nothing else cannot answer. Empty when the question rules nothing out.
+    ruled_out: frozenset[str] = frozenset()
 
     @cached_property
     def matched_stems(self) -> frozenset[str]:
@@ -423,7 +426,10 @@ class Answerer:
             matched = analyse_question(question.core)
             matched_required = self.constraints(matched)[0]
         candidates = self.candidates_for(question, matched, sentence_vector, hits)
-        return Pool(question, hits, candidates, required, unknown, matched, matched_required)
+        ruled_out = frozenset(question.stems).union(
+            *(self.stems_of(variant) for name in question.excluded for variant in self._name_variants(name))
+        ) if question.excluded else frozenset()
+        return Pool(question, hits, candidates, required, unknown, matched, matched_required, ruled_out)
 
     def judge(self, pool: Pool) -> list[Candidate]:
         """The pool's candidates scored by the verifier in one batch, best first (scores are raw)."""
@@ -623,14 +629,7 @@ class Answerer:
         """Does the sentence name only what the question rules out? "Which agency besides the DEA ...?"
         is not answered by "- Drug Enforcement Administration (DEA)", but "Besides Central America,
         through which region ...?" is by "... through Central America and the Caribbean"."""
-        excluded = pool.question.excluded
-        if not excluded:
-            return False
-        ruled_out = set(pool.question.stems)
-        for name in excluded:
-            for variant in self._name_variants(name):
-                ruled_out |= self.stems_of(variant)
-        return not self.stems_of(candidate.sentence.statement) - ruled_out
+        return bool(pool.ruled_out) and not self.stems_of(candidate.sentence.statement) - pool.ruled_out
 
     def _misses_negation(self, candidate: Candidate, pool: Pool) -> bool:
         """"What territory wasn't ceded to Britain?" is not answered by "France ceded its territory
