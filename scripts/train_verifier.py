@@ -162,11 +162,12 @@ def averaged(models):
     texts = [m.model_to_string().splitlines() for m in models]
     header = [line for line in texts[0][: texts[0].index("Tree=0")] if not line.startswith("tree_sizes=")]
     trees: list[str] = []
+    count = 0
     for lines in texts:
         body = lines[lines.index("Tree=0") : lines.index("end of trees")]
         for line in body:
-            if line.startswith("Tree="):
-                line = f"Tree={sum(1 for t in trees if t.startswith('Tree='))}"
+            if line.startswith("Tree="):  # numbered on, across the models
+                line, count = f"Tree={count}", count + 1
             elif line.startswith("leaf_value="):
                 line = "leaf_value=" + " ".join(repr(float(v) / len(models)) for v in line.removeprefix("leaf_value=").split())
             trees.append(line)
@@ -212,8 +213,6 @@ def main() -> None:
     parser.add_argument("--veto-max-miss", type=float, default=VETO_MAX_MISS, help="1 keeps every type check as a veto.")
     args = parser.parse_args()
     began = time.perf_counter()
-    from sklearn.isotonic import IsotonicRegression
-
     from briefqa.verifier import META_FILE, TREES_FILE
 
     squad_items = load_items(SQUAD / "questions.jsonl")
@@ -244,12 +243,7 @@ def main() -> None:
         print(f"answer types vetoed by their type check: {vetoed}", file=sys.stderr)
         best, right = question_outcomes(out_of_fold, rows, vetoed)
         best, foreign_shift = with_foreign_shift(best, right, rows)
-        if args.centred:
-            knots_x, knots_y = centred_isotonic(best, right)
-        else:
-            calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right.astype(float))
-            knots_x = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
-            knots_y = np.round(calibration.predict(knots_x), 4)
+        knots_x, knots_y = (centred_isotonic if args.centred else isotonic_steps)(best, right)
         calibrated = np.interp(best, knots_x, knots_y)
         threshold = choose_threshold(calibrated, right, np.array(rows.question_docs, dtype=str), rows.answerable)
 
@@ -351,6 +345,15 @@ def with_foreign_shift(best: np.ndarray, right: np.ndarray, rows: Rows) -> tuple
 
 
 ABSTENTION_TARGET = 0.60  # the issue's bar for refusing SQuAD 2.0's adversarial unanswerable questions
+
+
+def isotonic_steps(scores: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The calibration map as isotonic regression fits it: its knots, flat between blocks' ends."""
+    from sklearn.isotonic import IsotonicRegression
+
+    calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, right.astype(float))
+    knots_x = np.unique(np.round(np.concatenate([[0.0], calibration.X_thresholds_, [1.0]]), 4))
+    return knots_x, np.round(calibration.predict(knots_x), 4)
 
 
 def centred_isotonic(scores: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -168,6 +168,7 @@ class Answerer:
         self.chunk_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
         self._contexts: dict[int, str] = {}
         self._stems: dict[str, frozenset[str]] = {}
+        self._variants: dict[str, list[str]] = {}
         self._stem_lists: dict[str, list[str]] = {}
         self.feature_cache: dict[int, object] = {}  # sentence id -> features.SentenceFacts
         self._frame_stems: dict[int, frozenset[str]] = {}
@@ -217,6 +218,15 @@ class Answerer:
         return fold(" ".join(parts))
 
     def _name_variants(self, name: str) -> list[str]:
+        """The spellings a name may take in the articles: its acronym or expansion, the other way round."""
+        cached = self._variants.get(name)
+        if cached is None:
+            if len(self._variants) > 20_000:  # bounded: a long-running server sees unbounded questions
+                self._variants.clear()
+            cached = self._variants[name] = self._spellings(name)
+        return cached
+
+    def _spellings(self, name: str) -> list[str]:
         folded = fold(name).removesuffix("'s")
         variants = [folded]
         if folded in UNITED_STATES:

@@ -1,0 +1,34 @@
+"""The trial options of scripts/train_verifier.py that `make train` leaves off: they must do what they say."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import train_verifier as tv  # noqa: E402
+
+
+def test_bagged_models_are_averaged_in_log_odds_as_one_model():
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(600, 4))
+    labels = (rows[:, 0] + rng.normal(size=600) > 0).astype(int)
+    params = {"objective": "binary", "verbose": -1, "num_leaves": 7, "bagging_fraction": 0.8, "bagging_freq": 1}
+    models = [lightgbm.train({**params, "seed": seed}, lightgbm.Dataset(rows, labels), num_boost_round=20) for seed in (1, 2, 3)]
+    merged = tv.averaged(models)
+    assert merged.num_trees() == 60
+    mean = np.mean([m.predict(rows, raw_score=True) for m in models], axis=0)
+    assert np.abs(merged.predict(rows, raw_score=True) - mean).max() < 1e-9
+
+
+def test_centred_isotonic_calibration_rises_through_the_centres_of_the_blocks():
+    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9])
+    right = np.array([0, 0, 1, 0, 1, 0, 1, 1])
+    x, y = tv.centred_isotonic(scores, right)
+    # Isotonic regression pools (0.3, 0.4) at 0.5 and (0.6, 0.7) at 0.5 too: one block of four, centred at 0.5.
+    assert x.tolist() == [0.0, 0.15, 0.5, 0.85, 1.0]
+    assert y.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
+    steps_x, steps_y = tv.isotonic_steps(scores, right)
+    assert np.interp(0.45, steps_x, steps_y) == 0.5 and np.interp(0.45, x, y) < 0.5
