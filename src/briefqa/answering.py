@@ -533,8 +533,9 @@ class Answerer:
             judged = self.judge(part)
             part_passages.append(self._rerank(part.hits, judged))
             found = []
+            share = self.foreign_share(part.matched)
             for candidate in [c for c in judged if self.eligible(c, part)][:PART_OPTIONS]:
-                confidence = self.verifier.confidence(candidate.score, self.foreign_share(part.matched))
+                confidence = self.verifier.confidence(candidate.score, share)
                 if confidence >= threshold:
                     found.append((self.readings(candidate.sentence), confidence))
             options.append(found)
@@ -768,8 +769,7 @@ class Answerer:
                         protected = len(units)
                     continue
             members = self.by_group.get((sentence.source, sentence.group), []) if sentence.group is not None else []
-            best = chosen[0].sentence
-            if candidate is not chosen[0] and sentence.kind == "lead_in" and best in members:
+            if candidate is not chosen[0] and sentence.kind == "lead_in" and chosen[0].sentence in members:
                 continue  # the best answer is one of its items, which has already decided how much of the list to quote
             is_list = members and sentence.kind in ("lead_in", "item") and any(m.kind == "lead_in" for m in members)
             if is_list and (sentence.kind == "lead_in" or question.wants_list):
