@@ -196,3 +196,40 @@ def candidate_features(answerer: Answerer, question: Question, candidates: list[
             len(question_stem_set & have) / len(question_stem_set) if question_stem_set else 0.0,
         )
     return rows
+
+
+_COLUMN = {name: number for number, name in enumerate(FEATURES)}
+
+
+def against_rivals(rows: np.ndarray, rivals: np.ndarray) -> np.ndarray:
+    """One pool's rows with the columns that compare a candidate with the rest of its pool
+    (ranks, gaps, the best cosine) recomputed against its rivals only: the candidates the vetoes
+    let through, and itself.
+
+    A sentence the vetoes refuse can never be the answer, so it should not make the best
+    sentence that can look second best. Rows must come from ``candidate_features`` over the
+    whole pool, in its order; the pool's chunks are told apart by their ``chunk_rank``.
+    """
+    rows = np.array(rows, dtype=np.float32, copy=True)
+    rivals = np.asarray(rivals, dtype=bool)
+    if rivals.all() or not len(rows):
+        return rows
+    dense = rows[:, _COLUMN["dense"]].copy()
+    heuristic = rows[:, _COLUMN["heuristic"]].copy()
+    position = rows[:, _COLUMN["heuristic_rank"]].copy()
+    chunk = rows[:, _COLUMN["chunk_rank"]].copy()
+    for i in range(len(rows)):
+        members = rivals.copy()
+        members[i] = True
+        order = np.flatnonzero(members)[np.argsort(position[members], kind="stable")]
+        by_dense = order[np.argsort(-dense[order], kind="stable")]
+        best_dense = dense[by_dense[0]]
+        rows[i, _COLUMN["best_dense"]] = best_dense
+        rows[i, _COLUMN["dense_gap"]] = best_dense - dense[i]
+        rows[i, _COLUMN["dense_rank"]] = int(np.flatnonzero(by_dense == i)[0])
+        rows[i, _COLUMN["second_dense_gap"]] = best_dense - dense[by_dense[1]] if len(order) > 1 else 1.0
+        rows[i, _COLUMN["heuristic_rank"]] = int(np.flatnonzero(order == i)[0])
+        rows[i, _COLUMN["heuristic_gap"]] = heuristic[order[0]] - heuristic[i]
+        chunks = list(dict.fromkeys(chunk[order].tolist()))
+        rows[i, _COLUMN["chunk_rank"]] = chunks.index(chunk[i])
+    return rows
