@@ -56,7 +56,6 @@ PARAPHRASES = False
 ROUNDS = 300
 BAG = 1
 CENTRED = False
-RIVALS = "all"
 PARAMS = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 20, "feature_fraction": 0.8,
     "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 2,
@@ -95,17 +94,6 @@ def veto_types(rows: Rows, max_miss: float = VETO_MAX_MISS) -> list[str | None]:
         if true_sentences.sum() < VETO_MIN_SEEN or (~typed[true_sentences]).mean() <= max_miss:
             kept.append(kind)
     return kept
-
-
-def rows_against_rivals(rows: Rows, allowed: np.ndarray) -> np.ndarray:
-    """Every question's rows with ranks and gaps taken against its eligible candidates, as the server takes them."""
-    from briefqa.features import against_rivals
-
-    features = rows.features.copy()
-    for q in np.unique(rows.question):
-        at = np.flatnonzero(rows.question == q)
-        features[at] = against_rivals(rows.features[at], allowed[at])
-    return features
 
 
 def eligible(rows: Rows, vetoed: list[str | None]) -> np.ndarray:
@@ -221,10 +209,6 @@ def main() -> None:
         "--centred", action=argparse.BooleanOptionalAction, default=CENTRED,
         help="Calibrate by centred isotonic regression (strictly rising between its blocks) instead of isotonic steps.",
     )
-    parser.add_argument(
-        "--rivals", choices=("all", "eligible"), default=RIVALS,
-        help="Compare each candidate with the whole pool, or only with the candidates the vetoes let through.",
-    )
     parser.add_argument("--bag", type=int, default=BAG, help="Average this many models that differ only in their seed.")
     parser.add_argument("--veto-max-miss", type=float, default=VETO_MAX_MISS, help="1 keeps every type check as a veto.")
     args = parser.parse_args()
@@ -237,8 +221,6 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="briefqa-train-"))
     try:
         rows, squad_index, _ = training_rows(work, args.out, train_items, args.news)
-        if args.rivals == "eligible":
-            rows = dataclasses.replace(rows, features=rows_against_rivals(rows, eligible(rows, veto_types(rows, args.veto_max_miss))))
         groups = sorted(set(rows.doc.tolist()))
         # Synthetic near misses train the trees but never count towards calibration or threshold.
         training = rows
@@ -275,7 +257,7 @@ def main() -> None:
             "threshold": round(threshold, 4),
             "veto_types": vetoed,
             "calibration": {"x": knots_x.tolist(), "y": knots_y.tolist()}, "centred": args.centred,
-            "foreign_shift": foreign_shift, "rivals": args.rivals,
+            "foreign_shift": foreign_shift,
             "params": PARAMS, "rounds": ROUNDS, "bag": args.bag, "news_weight": args.news_weight, "swaps": args.swaps,
             "paraphrases": args.paraphrases, "ablated": args.ablate, "onnx_max_difference": onnx_gap,
             "train": {"squad_articles": [d for d in groups if not d.startswith("news:")], "news": list(args.news)},

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import entities
 from .errors import InvalidInput
-from .features import against_rivals, asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
+from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
 from .records import Answer, Citation, Hit, Sentence
@@ -446,10 +446,7 @@ class Answerer:
         candidates = pool.candidates[:POOL_SIZE]
         if not candidates:
             return []
-        rows = pool.features(self, candidates)
-        if self.verifier.card.rivals == "eligible":
-            rows = against_rivals(rows, np.array([self.eligible(c, pool) for c in candidates]))
-        raw = self.verifier.score(rows)
+        raw = self.verifier.score(pool.features(self, candidates))
         for candidate, probability in zip(candidates, raw.tolist()):
             candidate.score = probability
         return sorted(candidates, key=lambda c: (-c.score, c.sentence.sentence_id))

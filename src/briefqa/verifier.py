@@ -45,9 +45,6 @@ class VerifierCard:
     veto_types: frozenset[str | None] = frozenset()  # answer types whose type check may refuse a sentence outright
     # Log-odds added per unit of the question's foreign share before calibration (0: none).
     foreign_shift: float = 0.0
-    # "eligible": ranks and gaps were computed against the candidates the vetoes let through
-    # (features.against_rivals); "all": against the whole pool.
-    rivals: str = "all"
 
 
 class Verifier(ABC):
@@ -125,7 +122,7 @@ def read_card(model_dir: Path) -> VerifierCard:
     calibration = meta["calibration"]
     return VerifierCard(
         float(meta["threshold"]), tuple(calibration["x"]), tuple(calibration["y"]), FEATURES, meta.get("version", ""),
-        frozenset(meta.get("veto_types", ())), float(meta.get("foreign_shift", 0.0)), meta.get("rivals", "all"),
+        frozenset(meta.get("veto_types", ())), float(meta.get("foreign_shift", 0.0)),
     )
 
 
