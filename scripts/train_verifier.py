@@ -187,6 +187,7 @@ def merge(parts: list[Rows]) -> Rows:
         [t for p in parts for t in p.question_texts], [t for p in parts for t in p.sentences],
         np.concatenate([p.refused_outright for p in parts]), np.concatenate([p.introduces_list for p in parts]),
         np.concatenate([p.foreign_share for p in parts]), np.concatenate([p.word_vetoed for p in parts]),
+        np.concatenate([p.on_topic for p in parts]),
     )
 
 
@@ -251,6 +252,7 @@ def main() -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         final.save_model(str(args.out / TREES_FILE))
         onnx_gap = export_onnx(final, args.out, training.features)
+        relevance_meta = fit_relevance(work, squad_index, rows, train_items, args)
         meta = {
             "version": time.strftime("%Y-%m-%d"),
             "features": list(FEATURES),
@@ -261,14 +263,34 @@ def main() -> None:
             "params": PARAMS, "rounds": ROUNDS, "bag": args.bag, "news_weight": args.news_weight, "swaps": args.swaps,
             "paraphrases": args.paraphrases, "ablated": args.ablate, "onnx_max_difference": onnx_gap,
             "train": {"squad_articles": [d for d in groups if not d.startswith("news:")], "news": list(args.news)},
+            "relevance": relevance_meta,
         }
         (args.out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
         from verifier_report import write_report
 
         write_report(args.out, args.docs, work, meta, rows, out_of_fold, held_items, seconds=time.perf_counter() - began)
+        (args.out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")  # with the relevance trees' held-out figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def fit_relevance(work: Path, squad_index: Path, rows: Rows, train_items: list[dict], args) -> dict:
+    """Train and export the relevance trees briefs use (scripts/train_relevance.py); their card entry."""
+    from train_relevance import FLOOR, OFF_CORPUS_QUESTIONS, RELATIVE, off_corpus_rows, relevance_data, train_relevance
+
+    from briefqa.index import VERIFIER_DIR
+    from briefqa.verifier import RELEVANCE_FILE, RELEVANCE_TREES_FILE
+
+    off_corpus = off_corpus_rows(work, squad_index / VERIFIER_DIR, SQUAD / "corpus", train_items, TRAIN_ARTICLES, seed=SEED)
+    features, labels, weights = relevance_data(rows, list(off_corpus), args.news_weight)
+    trees = train_relevance(features, labels, weights, PARAMS, ROUNDS)
+    trees.save_model(str(args.out / RELEVANCE_TREES_FILE))
+    gap = export_onnx(trees, args.out, features, name=RELEVANCE_FILE)
+    return {
+        "floor": FLOOR, "held_constant": list(RELATIVE), "off_corpus_questions_per_half": OFF_CORPUS_QUESTIONS,
+        "rows": len(labels), "on_topic_rows": int(labels.sum()), "onnx_max_difference": gap,
+    }
 
 
 def training_rows(work: Path, model_dir: Path, train_items: list[dict], news_sets: list[str]) -> tuple[Rows, Path, Path]:
@@ -399,7 +421,7 @@ ONNX_OPSET = 15  # the highest onnxmltools' LightGBM converter writes
 ONNX_TOLERANCE = 1e-5
 
 
-def export_onnx(booster, out: Path, check_rows: np.ndarray) -> float:
+def export_onnx(booster, out: Path, check_rows: np.ndarray, *, name: str | None = None) -> float:
     """Write the trees as ONNX for the server; the largest probability difference from LightGBM
     on ``check_rows``, which must stay within ONNX_TOLERANCE."""
     import onnxmltools
@@ -418,12 +440,13 @@ def export_onnx(booster, out: Path, check_rows: np.ndarray) -> float:
         model.graph.output.remove(output)
     # The converter names the graph with a random id and lists its opsets in set order: fixed
     # here, so that a rerun writes the same bytes.
-    model.graph.name = "briefqa_verifier"
+    name = name or MODEL_FILE
+    model.graph.name = "briefqa_" + name.removesuffix(".onnx")
     opsets = sorted(model.opset_import, key=lambda opset: opset.domain)
     del model.opset_import[:]
     model.opset_import.extend(opsets)
-    (out / MODEL_FILE).write_bytes(model.SerializeToString())
-    session = onnxruntime.InferenceSession(str(out / MODEL_FILE), providers=["CPUExecutionProvider"])
+    (out / name).write_bytes(model.SerializeToString())
+    session = onnxruntime.InferenceSession(str(out / name), providers=["CPUExecutionProvider"])
     rows = np.asarray(check_rows, dtype=np.float32)
     (onnx_probabilities,) = session.run([ONNX_OUTPUT], {ONNX_INPUT: rows})
     gap = float(np.abs(onnx_probabilities[:, 1] - booster.predict(rows.astype(np.float64))).max())
@@ -468,9 +491,9 @@ def _float32_thresholds(booster):
 def _bootstrap_model(out: Path, work: Path) -> Path:
     """A verifier for the feature-building indexes: the committed one, or an untrained stand-in."""
     from briefqa.errors import IndexCorrupt
-    from briefqa.verifier import META_FILE, MODEL_FILE, read_card
+    from briefqa.verifier import META_FILE, MODEL_FILES, RELEVANCE_FILE, read_card
 
-    if (out / MODEL_FILE).is_file():
+    if all((out / name).is_file() for name in MODEL_FILES):
         try:
             read_card(out)
             return out
@@ -484,6 +507,7 @@ def _bootstrap_model(out: Path, work: Path) -> Path:
     data = lightgbm.Dataset(rows, np.array([0, 1] * 4), feature_name=list(FEATURES))
     booster = lightgbm.train({"objective": "binary", "verbose": -1, "min_data_in_leaf": 1, "min_data_in_bin": 1}, data, num_boost_round=1)
     export_onnx(booster, stand_in, rows)
+    export_onnx(booster, stand_in, rows, name=RELEVANCE_FILE)
     meta = {"features": list(FEATURES), "threshold": 0.5, "calibration": {"x": [0, 1], "y": [0, 1]}}
     (stand_in / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     return stand_in

@@ -40,6 +40,10 @@ class Rows:
     # Per row: refused by a veto read off the words alone (Answerer.word_veto): the sentence names only
     # what the question rules out, or speaks of the opposite of what it asks.
     word_vetoed: np.ndarray
+    # Per row, for the relevance trees: 1 when the sentence lies in the paragraph its question was
+    # written against (the evidence, or an unanswerable question's near miss), 0 when not, -1
+    # when that is unknown (an unanswerable news question on the articles' topics gives no paragraph).
+    on_topic: np.ndarray
 
 
 def _answers(item: dict) -> list[str]:
@@ -61,6 +65,15 @@ def _evidence_blocks(engine: Engine, item: dict) -> set[tuple[str, int]]:
                 if block.start <= at < block.end or at <= block.start < at + len(span):
                     found.add((article.source, number))
     return found
+
+
+def topic_labels(engine: Engine, item: dict, sentences: list) -> list[int]:
+    """1 for each sentence in the paragraph the question was written against, else 0; -1 when unknown."""
+    spans = item.get("evidence") if item["answerable"] else [item["near_miss"]] if item.get("near_miss") else None
+    if not spans:
+        return [0 if item.get("kind") == "offtopic" else -1] * len(sentences)
+    blocks = _evidence_blocks(engine, {**item, "evidence": spans})
+    return [int((s.source, s.block) in blocks) for s in sentences]
 
 
 def answer_labels(engine: Engine, item: dict, sentences: list) -> list[int]:
@@ -85,7 +98,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
     engine = Engine(index_dir, auto_reload=False)
     answerer = engine._ready()[1]
     features, labels, question_ids, docs, answerable, question_docs, sentences, refused = [], [], [], [], [], [], [], []
-    introduces, foreign, word_vetoed = [], [], []
+    introduces, foreign, word_vetoed, on_topic = [], [], [], []
     for number, item in enumerate(tqdm(items, desc=desc, unit="q")):
         pool = answerer.pool(item["question"])
         candidates = pool.candidates[:POOL_SIZE]
@@ -98,6 +111,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
             continue
         rows = pool.features(answerer, candidates)
         labels += answer_labels(engine, item, [c.sentence for c in candidates])
+        on_topic += topic_labels(engine, item, [c.sentence for c in candidates])
         features.append(rows)
         question_ids += [number] * len(candidates)
         docs += [doc] * len(candidates)
@@ -107,7 +121,7 @@ def build_rows(index_dir: Path, items: list[dict], *, desc: str = "features") ->
     return Rows(
         np.vstack(features), np.array(labels), np.array(question_ids), np.array(docs), np.array(answerable), question_docs,
         [i["question"] for i in items], sentences, np.array(refused), np.array(introduces, dtype=bool),
-        np.array(foreign), np.array(word_vetoed, dtype=bool),
+        np.array(foreign), np.array(word_vetoed, dtype=bool), np.array(on_topic, dtype=int),
     )
 
 

@@ -19,7 +19,8 @@ from briefqa.engine import Engine
 from briefqa.evaluation import evaluate, load_gold
 from briefqa.features import FEATURES
 from briefqa.index import build_index
-from briefqa.verifier import MODEL_FILE, POOL_SIZE, TREES_FILE, TreeVerifier, shifted
+from briefqa.verifier import MODEL_FILE, POOL_SIZE, RELEVANCE_FILE, TREES_FILE, TreeVerifier, shifted
+from train_relevance import held_out_figures
 from verifier_data import build_rows
 from train_verifier import ROOT, SQUAD, TRAIN_ARTICLES, frontier, question_outcomes
 
@@ -96,6 +97,7 @@ def write_report(out: Path, docs: Path, work: Path, meta: dict, rows, out_of_fol
     # Frontier curves on the held-out SQuAD articles: the verifier's best-candidate score
     # against the old relevance blend used alone, both as ranker and as threshold.
     held_rows = build_rows(work / "held-index", held_items, desc="held-out curves")
+    meta["relevance"]["held_out"] = held_out_figures(verifier.relevance(held_rows.features), held_rows, meta["relevance"]["floor"])
     thresholds = np.linspace(0, 1, 101)
     curves = {}
     for name, scores in (("trained verifier", verifier.score(held_rows.features)),
@@ -142,7 +144,7 @@ def write_report(out: Path, docs: Path, work: Path, meta: dict, rows, out_of_fol
     curve_table = {name: [p for p in points if round(p[0] * 100) % 10 == 0] for name, points in curves.items()}
     (docs / "verifier.json").write_text(
         json.dumps({"figures": figures, "ece": round(ece, 4), "reliability_bins": bins, "curves": curve_table,
-                    "verifier_ms_per_question": round(milliseconds, 3)}, indent=2) + "\n", encoding="utf-8",
+                    "verifier_ms_per_question": round(milliseconds, 3), "relevance": meta["relevance"]}, indent=2) + "\n", encoding="utf-8",
     )
     _model_card(out, meta, figures, ece, curve_table, milliseconds, seconds)
 
@@ -182,4 +184,23 @@ def _model_card(out: Path, meta: dict, figures: dict, ece: float, curves: dict, 
     for i in range(len(curves[names[0]])):
         cells = [f"{curves[n][i][1]:.2f} / {curves[n][i][2]:.2f}" for n in names]
         lines.append(f"| {curves[names[0]][i][0]:.1f} | " + " | ".join(cells) + " |")
+    lines += _relevance_card(out, meta["relevance"])
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _relevance_card(out: Path, relevance: dict) -> list[str]:
+    held = relevance["held_out"]
+    size_kb = (out / RELEVANCE_FILE).stat().st_size / 1024
+    return [
+        "", "## Relevance trees for briefs (relevance.onnx)", "",
+        "- The same features and training rows, labelled by whether the sentence lies in the paragraph its question was written "
+        "against (the evidence, or the near miss), plus questions of SQuAD training articles 00-02 asked of an index of 03-05 and "
+        f"the other way round ({relevance['off_corpus_questions_per_half']} each, every sentence off the topic); {relevance['rows']} rows, "
+        f"{relevance['on_topic_rows']} on the topic. Same parameters and rounds as the verifier.",
+        f"- Held constant (never split on), so a sentence is judged on its own match and not its rank in the pool: {', '.join(relevance['held_constant'])}.",
+        f"- A brief admits a sentence at probability {relevance['floor']} or more.",
+        f"- Held-out SQuAD articles ({held['rows']} candidate rows of their questions' pools): ROC AUC {held['roc_auc']}, "
+        f"precision {held['precision_at_floor']} and recall {held['recall_at_floor']} at the floor; the most relevant sentence "
+        f"lies in the question's paragraph for {held['best_sentence_on_topic']} of the questions.",
+        f"- ONNX {size_kb:.0f} KB; differs from LightGBM by at most {relevance['onnx_max_difference']:.1e} on the training rows.",
+    ]

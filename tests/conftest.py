@@ -46,6 +46,19 @@ def engine(index_dir, embedder):
 
 
 @pytest.fixture(scope="session")
+def squad_engine(tmp_path_factory):
+    """The two held-out SQuAD 2.0 articles: neither the verifier nor the relevance trees trained on them."""
+    from briefqa.engine import Engine
+    from briefqa.index import build_index
+
+    target = tmp_path_factory.mktemp("squad") / "index"
+    build_index(DATA / "squad" / "corpus", target, progress=False)
+    engine = Engine(target, auto_reload=False)
+    engine.load()
+    return engine
+
+
+@pytest.fixture(scope="session")
 def client(engine):
     from fastapi.testclient import TestClient
 

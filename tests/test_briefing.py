@@ -94,17 +94,24 @@ def test_on_corpus_topics_are_covered_and_cite_their_article(engine, topic, sour
 
 
 def test_a_topic_word_no_document_uses_is_named_not_glossed_over(engine):
-    brief = engine.brief("elections in Venezuela")
-    assert brief.covered and brief.never_mentioned == ("elections",)
+    brief = engine.brief("money laundering through casinos")
+    assert brief.covered and brief.never_mentioned == ("casinos",)
     assert brief.markdown.startswith(
-        "# Briefing: elections in Venezuela\n\n*The documents never mention “elections”; this brief gathers what they say on the rest of the topic.*\n"
+        "# Briefing: money laundering through casinos\n\n*The documents never mention “casinos”; this brief gathers what they say on the rest of the topic.*\n"
     )
-    assert all("election" not in p.text.lower() for p in brief.points)
+    assert all("casino" not in p.text.lower() for p in brief.points)
     assert engine.brief("human smuggling").never_mentioned == ()
     assert engine.brief("future directions").never_mentioned == ()  # a heading's words count
 
 
-@pytest.mark.parametrize("topic", ["sourdough bread", "quantum computing", "Premier League football", "tax policy in Japan", "gardening tips"])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "sourdough bread", "quantum computing", "Premier League football", "tax policy in Japan", "gardening tips",
+        # Each shares a word with the articles ("prices", "California", "Mexican", "border"), which once sufficed.
+        "oil prices", "wildfires in California", "Mexican cuisine", "border wall construction",
+    ],
+)
 def test_off_corpus_topics_are_not_covered(engine, topic):
     brief = engine.brief(topic)
     assert not brief.covered
@@ -147,7 +154,9 @@ def test_a_claim_two_articles_share_is_one_point_citing_both(embedder, tmp_path)
     (corpus / "a.txt").write_text(f"Harbour Seizures\n\n{shared} Officials praised the customs team for the fentanyl find.\n", encoding="utf-8")
     (corpus / "b.txt").write_text(f"Customs Week in Review\n\nThe weather was mild all week. {shared}\n", encoding="utf-8")
     build_index(corpus, tmp_path / "index", embedder, progress=False, with_onnx=False)
-    brief = Engine(tmp_path / "index", embedder=embedder).brief("fentanyl seizures at the harbour")
+    # b.txt's copy sits in a passage about the weather, which the relevance trees do not admit on
+    # its own (0.29); the claim still cites it, as a twin of a.txt's.
+    brief = Engine(tmp_path / "index", embedder=embedder).brief("fentanyl")
     written = [brief.overview] + [p.text for p in brief.points]
     assert sum(shared in text for text in written) == 1  # one claim, one line of the brief
     assert {c.source for c in brief.citations if c.quote == shared} == {"a.txt", "b.txt"}  # citing both

@@ -129,3 +129,14 @@ def test_no_generated_request_breaks_the_contract(engine):
             case.call_and_validate(headers={"X-API-Key": "s3cret"})
 
         check()
+
+
+@pytest.mark.parametrize("text", ["\x1e", " \x85\t", "\ufeff", "\u3000"])
+def test_a_question_of_white_space_in_any_sense_is_blank_to_schema_and_server(client, text):
+    """Python counts \\x1c-\\x1f and \\x85 as white space, JavaScript counts \\ufeff: blank to both."""
+    import re
+
+    pattern = client.get("/openapi.json").json()["components"]["schemas"]["AskRequest"]["properties"]["question"]["pattern"]
+    assert not re.search(pattern, text)
+    response = client.post("/ask", json={"question": text})
+    assert response.status_code == 422 and "must not be blank" in response.text

@@ -15,22 +15,12 @@ from briefqa.engine import Engine
 from briefqa.errors import IndexCorrupt
 from briefqa.evaluation import evaluate, load_gold
 from briefqa.features import FEATURES
-from briefqa.index import build_index, load_index
-from briefqa.verifier import MODEL_FILE, POOL_SIZE, TREES_FILE, TreeVerifier, bundled_model_dir, shifted
+from briefqa.index import load_index
+from briefqa.verifier import MODEL_FILE, MODEL_FILES, POOL_SIZE, TREES_FILE, TreeVerifier, bundled_model_dir, shifted
 
 from .conftest import DATA
 
 SQUAD = DATA / "squad"
-
-
-@pytest.fixture(scope="module")
-def squad_engine(tmp_path_factory):
-    """The two held-out SQuAD 2.0 articles: the verifier never trained on them."""
-    target = tmp_path_factory.mktemp("squad") / "index"
-    build_index(SQUAD / "corpus", target, progress=False)
-    engine = Engine(target, auto_reload=False)
-    engine.load()
-    return engine
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +31,7 @@ def squad_items():
 def test_the_index_carries_the_verifier_and_its_checksums(index_dir):
     manifest = json.loads((index_dir / "manifest.json").read_text())
     bundled = bundled_model_dir()
-    for name in (MODEL_FILE, "verifier.json"):
+    for name in MODEL_FILES:
         assert (index_dir / "verifier" / name).read_bytes() == (bundled / name).read_bytes()
         assert f"verifier/{name}" in manifest["files"]
     assert set(manifest["verifier"]) == {MODEL_FILE, "verifier.json"}

@@ -30,7 +30,7 @@ from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
 from .records import Answer, Citation, Hit, Sentence
 from .retrieval import Retriever
-from .terms import content_stems, fold, words
+from .terms import content_stems, fold, is_blank, words
 from .verifier import POOL_SIZE, Verifier
 
 MAX_QUESTION_CHARS = 1000
@@ -394,7 +394,7 @@ class Answerer:
         reference to an article); ``question`` names the article that reference points to."""
         framed = self.framed_source(question)
         question = matched
-        pairs = [(hit, sentence_id) for hit in hits[: self.candidates] for sentence_id in hit.chunk.sentence_ids]
+        pairs = [(hit, sentence_id) for hit in hits for sentence_id in hit.chunk.sentence_ids]
         if not pairs:
             return []
         dense_scores = self.index.sentence_vectors[[sid for _, sid in pairs]] @ query_vector
@@ -413,15 +413,19 @@ class Answerer:
         # The answer-type check is the costly part; sentences ranked below these cannot be chosen anyway.
         also_named = self.other_spellings(question) if question.answer_type == "organisation" else ()
         for rank, candidate in enumerate(found):
-            candidate.typed = rank < POOL_SIZE and holds_answer_type(
+            candidate.typed = question.answer_type is None or rank < POOL_SIZE and holds_answer_type(
                 question, candidate.sentence.statement, common_words=self.common_words, also_named=also_named
             )
         return found
 
     # -- answering ---------------------------------------------------------------
 
-    def pool(self, question_text: str, *, top_k: int = 5) -> Pool:
-        """Everything the answer is chosen from: passages, ranked candidate sentences, constraints."""
+    def pool(self, question_text: str, *, top_k: int = 5, chunks: int | None = None) -> Pool:
+        """Everything the answer is chosen from: passages, ranked candidate sentences, constraints.
+
+        ``chunks`` widens the passages whose sentences become candidates (a brief reads more of
+        them than an answer needs)."""
+        chunks = chunks or self.candidates
         question_text = validate_question(question_text)
         question = analyse_question(question_text)
         # "According to the piece on X, ...": passages are found with the whole question,
@@ -429,13 +433,13 @@ class Answerer:
         texts = [question_text] if question.core == question_text else [question_text, question.core]
         vectors = self.retriever.embedder.embed_batch(texts)
         query_vector, sentence_vector = vectors[0], vectors[-1]
-        hits = self.retriever.search(question_text, top_k=max(top_k, self.candidates), query_vector=query_vector)
+        hits = self.retriever.search(question_text, top_k=max(top_k, chunks), query_vector=query_vector)
         required, unknown = self.constraints(question)
         matched, matched_required = question, required
         if question.core != question_text:
             matched = analyse_question(question.core)
             matched_required = self.constraints(matched)[0]
-        candidates = self.candidates_for(question, matched, sentence_vector, hits)
+        candidates = self.candidates_for(question, matched, sentence_vector, hits[:chunks])
         ruled_out = frozenset(question.stems).union(
             *(self.stems_of(variant) for name in question.excluded for variant in self._name_variants(name))
         ) if question.excluded else frozenset()
@@ -849,7 +853,7 @@ def _size(units: list[Sentence]) -> int:
 
 
 def validate_question(text: str) -> str:
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or is_blank(text):
         raise InvalidInput("question must not be blank")
     if len(text) > MAX_QUESTION_CHARS:
         raise InvalidInput(f"question is {len(text)} characters; the limit is {MAX_QUESTION_CHARS}")

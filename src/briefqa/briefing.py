@@ -1,7 +1,7 @@
 """Topic -> Briefing: relevant, de-duplicated, cited points with figures and organisations.
 
-Built on the same index, retrieval and citation machinery as answering. A relevance
-floor decides what goes in; ``max_points`` is only a ceiling. Near-duplicate
+Built on the same index, retrieval and citation machinery as answering. The verifier's
+relevance trees decide what goes in; ``max_points`` is only a ceiling. Near-duplicate
 sentences merge into one point that cites every source saying it, so one claim is
 never counted as several.
 """
@@ -18,18 +18,15 @@ from .answering import Answerer
 from .questions import analyse_question
 from .errors import InvalidInput
 from .records import BriefPoint, Briefing, Citation, KeyFigure, Organization, Sentence
-from .terms import content_stems, fold
+from .terms import content_stems, fold, is_blank
 
 MAX_TOPIC_CHARS = 200
 MAX_POINTS = 20
 MAX_FIGURES = 12
-# Chosen on the issue's topics and on tests/test_briefing.py's own on- and off-corpus topics.
-RELEVANCE_FLOOR = 0.35
-RELATIVE_FLOOR = 0.5
+BRIEF_CHUNKS = 40  # passages whose sentences the relevance trees judge: a brief reads widely
+MAX_LIST_CHARS = 500  # a longer list lends its items one by one, not as one point
 ITEM_COVERAGE = 0.75  # share of the topic's words a list item must carry to lend its figures
-CORE_SHARE = 0.7  # units this close to the best lend their whole paragraph to the key figures  # of the best unit's score: keeps a broad topic's brief focused
-# An article whose title, or a section whose heading, is the topic makes all its sentences somewhat relevant.
-DENSE_SHARE, SENTENCE_SHARE, CONTEXT_SHARE, ARTICLE_SHARE = 0.45, 0.2, 0.15, 0.2
+CORE_SHARE = 0.7  # units this close to the best lend their paragraph to the key figures
 DUPLICATE_SIMILARITY = 0.85
 DIVERSITY = 0.3  # MMR trade-off: 0 is pure relevance
 _ORG_HEADS = {
@@ -60,7 +57,7 @@ class _Unit:
 
 
 def validate_topic(topic: str, max_points: int) -> str:
-    if not isinstance(topic, str) or not topic.strip():
+    if not isinstance(topic, str) or is_blank(topic):
         raise InvalidInput("topic must not be blank")
     if len(topic) > MAX_TOPIC_CHARS:
         raise InvalidInput(f"topic is {len(topic)} characters; the limit is {MAX_TOPIC_CHARS}")
@@ -78,10 +75,10 @@ class Briefer:
         topic = validate_topic(topic, max_points)
         question = analyse_question(topic)
         _, unknown = self.answerer.constraints(question)
-        units = [] if unknown else self._relevant_units(topic, question)
+        units, others = ([], []) if unknown else self._relevant_units(topic, question)
         if not units:
             return _uncovered(topic)
-        clusters = self._merge_duplicates(units)
+        clusters = self._merge_duplicates(units, others)
         overview, points = self._select(clusters, max_points)
         return self._assemble(topic, overview, points, self._figure_text(units, question), self.never_mentioned(topic))
 
@@ -118,63 +115,72 @@ class Briefer:
 
     # -- selection ---------------------------------------------------------------
 
-    def _relevant_units(self, topic: str, question) -> list[_Unit]:
-        vector = self.answerer.retriever.embedder.embed(topic)
-        self._variants = self.answerer.variants(question.stems)
-        hits = self.answerer.retriever.search(topic, top_k=min(40, len(self.index.chunks)), query_vector=vector)
-        units: list[_Unit] = []
-        seen_groups: set[tuple[str, int]] = set()
-        for hit in hits:
-            for sentence_id in hit.chunk.sentence_ids:
-                sentence = self.index.sentences[sentence_id]
-                if sentence.kind in ("lead_in", "item") and sentence.group is not None:
-                    key = (sentence.source, sentence.group)
-                    if key in seen_groups:
-                        continue
-                    seen_groups.add(key)
-                    members = [s for s in self.answerer.by_group[key] if s.kind in ("lead_in", "item")]
-                    if not any(m.kind == "lead_in" for m in members) or sum(len(m.text) for m in members) > 500:
-                        members = [sentence] if sentence.kind == "item" else []
-                    if not members:
-                        continue
-                else:
-                    members = [sentence]
-                units.append(self._unit(members, question, vector))
-        if not units:
-            return []
-        best = max(u.score for u in units)
-        floor = max(RELEVANCE_FLOOR, RELATIVE_FLOOR * best)
-        return sorted((u for u in units if u.score >= floor), key=lambda u: -u.score)
+    def _relevant_units(self, topic: str, question) -> tuple[list[_Unit], list[_Unit]]:
+        """The units on the topic, most relevant first (sentences, and short lists whole), and the
+        other units read, which may repeat one of them word for word.
 
-    def _unit(self, members: list[Sentence], question, topic_vector: np.ndarray) -> _Unit:
-        vectors = self.index.sentence_vectors[[m.sentence_id for m in members]]
-        dense = float(max(vectors @ topic_vector))
-        statement = " ".join(m.statement for m in members)
-        # The paragraph counts: "DHS has committed $50 million for the effort" is about smuggling
-        # because the sentences around it say so.
-        context = self.answerer.context(members[0])
-        article = self.answerer.doc_of_source[members[0].source]
-        # A section headed by the topic makes its sentences as relevant as an article titled by it:
-        # an article about something else can still hold a whole section on the topic.
-        frame = max(self.answerer.coverage(question, heading, self._variants) for heading in (article.title, members[0].section or ""))
-        score = (
-            DENSE_SHARE * dense
-            + SENTENCE_SHARE * self.answerer.coverage(question, statement, self._variants)
-            + CONTEXT_SHARE * self.answerer.coverage(question, context, self._variants)
-            + ARTICLE_SHARE * frame
-        )
-        mean = vectors.mean(axis=0)
+        The verifier's relevance trees judge each sentence (the probability that it lies in a
+        passage on the topic); a unit is as relevant as its most relevant member. A section
+        headed by the topic, or an article titled by it, is on the topic by the documents' own
+        account, so its sentences are admitted whatever the trees say: an article about
+        something else can still hold a whole section on the topic.
+        """
+        self._variants = self.answerer.variants(question.stems)
+        pool = self.answerer.pool(topic, chunks=min(BRIEF_CHUNKS, len(self.index.chunks)))
+        if not pool.candidates:
+            return [], []
+        relevance = self.answerer.verifier.relevance(pool.features(self.answerer, pool.candidates))
+        by_sentence = {c.sentence.sentence_id: float(p) for c, p in zip(pool.candidates, relevance)}
+        floor = self.answerer.verifier.card.relevance_floor
+        units: list[_Unit] = []
+        others: list[_Unit] = []
+        seen_groups: set[tuple[str, int]] = set()
+        for candidate in sorted(pool.candidates, key=lambda c: c.sentence.sentence_id):
+            sentence = candidate.sentence
+            members = [sentence]
+            if sentence.kind in ("lead_in", "item") and sentence.group is not None:
+                key = (sentence.source, sentence.group)
+                if key in seen_groups:
+                    continue
+                listed = [s for s in self.answerer.by_group[key] if s.kind in ("lead_in", "item")]
+                if any(m.kind == "lead_in" for m in listed) and sum(len(m.text) for m in listed) <= MAX_LIST_CHARS:
+                    seen_groups.add(key)
+                    members = listed
+                elif sentence.kind == "lead_in":
+                    continue  # a long list's lead-in says nothing without its items, which stand alone
+            score = max(by_sentence.get(m.sentence_id, 0.0) for m in members)
+            admitted = score >= floor or self._framed(question, members[0])
+            (units if admitted else others).append(self._unit(members, score))
+        return sorted(units, key=lambda u: (-u.score, u.members[0].sentence_id)), others
+
+    def _framed(self, question, sentence: Sentence) -> bool:
+        """Is the sentence in an article titled by the topic, or a section headed by it (every word of it)?"""
+        article = self.answerer.doc_of_source[sentence.source]
+        return any(self.answerer.coverage(question, heading, self._variants) >= 1.0 for heading in (article.title, sentence.section or "") if heading)
+
+    def _unit(self, members: list[Sentence], score: float) -> _Unit:
+        mean = self.index.sentence_vectors[[m.sentence_id for m in members]].mean(axis=0)
         return _Unit(members, _point_text(members), mean / max(np.linalg.norm(mean), 1e-12), score, members[0].source, members[0].start)
 
-    def _merge_duplicates(self, units: list[_Unit]) -> list[_Unit]:
+    def _merge_duplicates(self, units: list[_Unit], others: list[_Unit]) -> list[_Unit]:
+        """One unit per claim, citing every source that makes it: ``others`` (units not admitted,
+        perhaps because their passage is about something else) only add sources to a claim."""
         kept: list[_Unit] = []
         for unit in units:  # best first, so the kept text is the most relevant wording
-            twin = next((k for k in kept if float(k.vector @ unit.vector) >= DUPLICATE_SIMILARITY or _same_words(k.text, unit.text)), None)
+            twin = self._twin(kept, unit)
             if twin is None:
                 kept.append(unit)
             else:
                 twin.also.append(unit)
+        for unit in others:
+            twin = self._twin(kept, unit)
+            if twin is not None:
+                twin.also.append(unit)
         return kept
+
+    @staticmethod
+    def _twin(kept: list[_Unit], unit: _Unit) -> _Unit | None:
+        return next((k for k in kept if float(k.vector @ unit.vector) >= DUPLICATE_SIMILARITY or _same_words(k.text, unit.text)), None)
 
     def _select(self, clusters: list[_Unit], max_points: int) -> tuple[list[_Unit], list[_Unit]]:
         """Overview: the unit closest to the whole relevant set. Points: MMR, each article first."""
@@ -190,16 +196,13 @@ class Briefer:
             if rest:
                 chosen.append(max(rest, key=lambda c: (1 - DIVERSITY) * c.score - DIVERSITY * max(float(c.vector @ k.vector) for k in chosen + [overview])))
 
-        # Half the points go to the most relevant and diverse; then every article that is
-        # substantially on the topic is heard; then the rest by relevance and diversity again.
+        # Half the points go to the most relevant and diverse; then every article with a passage
+        # on the topic is heard; then the rest by relevance and diversity again.
         while len(chosen) < (max_points + 1) // 2 and len(chosen) < len(pool):
             add_most_useful(pool)
-        strong = max(c.score for c in clusters) * CORE_SHARE
         for source in dict.fromkeys(c.source for c in pool):
             if len(chosen) < max_points and source not in {c.source for c in chosen + [overview]}:
-                best_of_source = next(c for c in pool if c.source == source)
-                if best_of_source.score >= strong:
-                    chosen.append(best_of_source)
+                chosen.append(next(c for c in pool if c.source == source))
         while len(chosen) < min(max_points, len(pool)):
             add_most_useful(pool)
         order = {source: i for i, source in enumerate(dict.fromkeys(c.source for c in [overview] + chosen))}

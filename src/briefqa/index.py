@@ -48,7 +48,7 @@ from .records import Article, Chunk, Sentence
 from .shards import (
     FILES_DIR, FOLDER, UPLOAD, Document, FanOut, Piece, corpus_bm25, read_chunks, read_shard, renumbered, write_shard,
 )
-from .verifier import META_FILE, MODEL_FILE, bundled_model_dir, read_card
+from .verifier import MODEL_FILE, MODEL_FILES, bundled_model_dir, read_card
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 4  # 2: the verifier travels inside the index; 3: five formats, originals kept; 4: shards
@@ -484,7 +484,7 @@ _THREAD_LOCK = threading.RLock()
 
 
 def _verifier_checksums(model_dir: Path) -> dict[str, str] | None:
-    files = [Path(model_dir) / MODEL_FILE, Path(model_dir) / META_FILE]
+    files = [Path(model_dir) / name for name in MODEL_FILES]
     if not all(f.is_file() for f in files):
         return None
     return {f.name: _file_sha256(f) for f in files}
@@ -493,10 +493,10 @@ def _verifier_checksums(model_dir: Path) -> dict[str, str] | None:
 def _place_verifier(source: Path, target: Path) -> None:
     """Copy the trained verifier into the index, so an index answers the same wherever it goes."""
     if _verifier_checksums(source) is None:
-        raise CorpusError(f"no trained verifier in {source} (needs {MODEL_FILE} and {META_FILE}); run `make train`")
+        raise CorpusError(f"no trained verifier in {source} (needs {', '.join(MODEL_FILES)}); run `make train`")
     read_card(source)  # refuse a model trained on other features before anything is written
     target.mkdir()
-    for name in (MODEL_FILE, META_FILE):
+    for name in MODEL_FILES:
         shutil.copyfile(source / name, target / name)
 
 

@@ -10,6 +10,7 @@ from .answering import MAX_QUESTION_CHARS
 from .engine import MAX_TOP_K
 from .briefing import MAX_POINTS, MAX_TOPIC_CHARS
 from .records import Answer, Article, Briefing, Citation, Hit
+from .terms import VISIBLE, is_blank
 
 def _whole_number(cls, value: object) -> object:
     """JSON has one number type: accept 5 and 5.0, refuse "5", true and 5.5."""
@@ -22,11 +23,11 @@ def _whole_number(cls, value: object) -> object:
 
 TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K, description="How many ranked passages to return (1-50)")]
 # Declared in the schema so generated clients and fuzzers know; enforced by the validators below.
-NOT_BLANK = {"pattern": r"\S", "minLength": 1}
+NOT_BLANK = {"pattern": VISIBLE, "minLength": 1}
 
 
 def _not_blank(value: str, info: ValidationInfo) -> str:
-    if not value.strip():
+    if is_blank(value):
         raise ValueError(f"{info.field_name} must not be blank")
     return value
 

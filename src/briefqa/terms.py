@@ -7,6 +7,15 @@ import unicodedata
 from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+# A character that is not white space in Python's sense (which counts \x1c-\x1f and \x85) nor in
+# JavaScript's (which counts \ufeff): the API schema declares this pattern, so a client, a fuzzer
+# and the server agree on what a blank question is.
+VISIBLE = r"[^\s\x1c-\x1f\x85\ufeff]"
+_VISIBLE = re.compile(VISIBLE)
+
+
+def is_blank(text: str) -> bool:
+    return not _VISIBLE.search(text)
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
