@@ -34,7 +34,7 @@ def test_the_index_carries_the_verifier_and_its_checksums(index_dir):
     for name in MODEL_FILES:
         assert (index_dir / "verifier" / name).read_bytes() == (bundled / name).read_bytes()
         assert f"verifier/{name}" in manifest["files"]
-    assert set(manifest["verifier"]) == {MODEL_FILE, "verifier.json"}
+    assert set(manifest["verifier"]) == set(MODEL_FILES) == {MODEL_FILE, "relevance.onnx", "verifier.json"}
 
 
 def test_health_names_the_verifier_and_its_threshold(engine):
@@ -55,6 +55,20 @@ def test_a_different_verifier_makes_the_index_stale(index_dir, tmp_path):
     meta["threshold"] = 0.9
     (other / "verifier.json").write_text(json.dumps(meta))
     assert is_stale(SEEDS, index_dir, embedder_name=MODEL_NAME, chunk_words=90, verifier_dir=other)
+
+
+def test_a_model_folder_without_the_relevance_trees_is_refused_before_ingest(tmp_path, embedder):
+    from briefqa.errors import CorpusError
+    from briefqa.index import build_index
+
+    from .conftest import SEEDS
+
+    older = tmp_path / "verifier"
+    shutil.copytree(bundled_model_dir(), older)
+    (older / "relevance.onnx").unlink()  # a model trained before briefs had their own trees
+    with pytest.raises(CorpusError, match="needs verifier.onnx, relevance.onnx, verifier.json\\); run `make train`"):
+        build_index(SEEDS, tmp_path / "index", embedder, progress=False, with_onnx=False, verifier_dir=older)
+    assert not (tmp_path / "index").exists()
 
 
 def test_a_damaged_verifier_fails_the_checksum_at_load(index_dir, tmp_path):
