@@ -200,7 +200,7 @@ class BriefRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"topic": "human smuggling", "max_points": 8}]})
 
     topic: TopicText
-    max_points: Annotated[int, Field(ge=1, le=MAX_POINTS, description="Ceiling on points (1-20); a relevance floor decides what goes in")] = 8
+    max_points: Annotated[int, Field(ge=1, le=MAX_POINTS, description="Ceiling on points (1-20); the relevance trees decide what goes in")] = 8
 
     _max_points_whole = field_validator("max_points", mode="before")(_whole_number)
 
