@@ -43,7 +43,8 @@ peers: install
 	$(BIN)/python -m pip install --quiet -e ".[dev,peers]"
 	$(BIN)/python scripts/peers.py 2>/dev/null
 
-# Rebuilds models/verifier/ from ../shared (SQuAD 2.0 + our news questions), seed fixed; about 5 minutes.
+# Rebuilds models/verifier/ (the answer verifier and the relevance trees briefs use) from ../shared
+# (SQuAD 2.0 + our news questions), seed fixed; 1-3 minutes here.
 # Never run by serve or test: the trained model is committed.
 train: install
 	$(BIN)/python scripts/train_verifier.py
