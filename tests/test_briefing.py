@@ -85,6 +85,8 @@ def test_a_brief_draws_on_an_article_with_a_section_on_the_topic(engine, topic, 
         ("fentanyl", "002_47b46ce98c28fd65.txt"),
         ("money laundering", "000_5ab1ac1bfa827a42.txt"),
         ("sanctions on Venezuelan officials", "000_5ab1ac1bfa827a42.txt"),
+        # An item of a list too long to quote whole: the list's lead-in must not hide its items.
+        ("Joint Task Force Alpha", "003_e33ec4f381171ce5.txt"),
     ],
 )
 def test_on_corpus_topics_are_covered_and_cite_their_article(engine, topic, source):
