@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from briefqa.evaluation import load_gold
 from briefqa.features import FEATURES
-from briefqa.verifier import RELEVANCE_TREES_FILE, TreeVerifier, bundled_model_dir
+from briefqa.verifier import META_FILE, RELEVANCE_TREES_FILE, TreeVerifier, bundled_model_dir
 
 from .conftest import DATA
 
-# The columns that compare a candidate with its pool: the trees were trained with them held constant.
-RELATIVE = ("dense_gap", "dense_rank", "chunk_rank", "heuristic_gap", "heuristic_rank", "best_dense", "second_dense_gap")
+# The columns that compare a candidate with its pool, as the card records them: held constant in training.
+RELATIVE = json.loads((bundled_model_dir() / META_FILE).read_text())["relevance"]["held_constant"]
 TOPICS = ("human smuggling", "money laundering", "Sinaloa Cartel", "sourdough bread", "oil prices", "community outreach")
 
 
@@ -42,8 +44,9 @@ def test_a_sentence_is_judged_on_its_own_not_on_its_rank_in_the_pool(topic_rows)
     for name in RELATIVE:
         shuffled[:, FEATURES.index(name)] = rng.permutation(shuffled[:, FEATURES.index(name)])
     verifier = TreeVerifier(bundled_model_dir())
+    assert len(RELATIVE) == 7
     assert np.array_equal(verifier.relevance(shuffled), verifier.relevance(topic_rows))
-    assert set(verifier.card.__dict__) >= {"relevance_floor"} and verifier.card.relevance_floor == 0.5
+    assert verifier.card.relevance_floor == 0.5
 
 
 def test_on_unseen_articles_the_most_relevant_sentence_is_in_the_questions_paragraph(squad_engine):

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import entities
-from .answering import Answerer
-from .questions import analyse_question
+from .answering import Answerer, Pool
 from .errors import InvalidInput
 from .records import BriefPoint, Briefing, Citation, KeyFigure, Organization, Sentence
 from .terms import content_stems, fold, is_blank
@@ -73,9 +72,10 @@ class Briefer:
 
     def brief(self, topic: str, *, max_points: int = 8) -> Briefing:
         topic = validate_topic(topic, max_points)
-        question = analyse_question(topic)
-        _, unknown = self.answerer.constraints(question)
-        units, others = ([], []) if unknown else self._relevant_units(topic, question)
+        # The pool analyses the topic and checks its names once; the brief reads both from it.
+        pool = self.answerer.pool(topic, chunks=min(BRIEF_CHUNKS, len(self.index.chunks)))
+        question = pool.question
+        units, others = ([], []) if pool.unknown else self._relevant_units(pool)
         if not units:
             return _uncovered(topic)
         clusters = self._merge_duplicates(units, others)
@@ -115,7 +115,7 @@ class Briefer:
 
     # -- selection ---------------------------------------------------------------
 
-    def _relevant_units(self, topic: str, question) -> tuple[list[_Unit], list[_Unit]]:
+    def _relevant_units(self, pool: Pool) -> tuple[list[_Unit], list[_Unit]]:
         """The units on the topic, most relevant first (sentences, and short lists whole), and the
         other units read, which may repeat one of them word for word.
 
@@ -125,13 +125,14 @@ class Briefer:
         account, so its sentences are admitted whatever the trees say: an article about
         something else can still hold a whole section on the topic.
         """
+        question = pool.question
         self._variants = self.answerer.variants(question.stems)
-        pool = self.answerer.pool(topic, chunks=min(BRIEF_CHUNKS, len(self.index.chunks)))
         if not pool.candidates:
             return [], []
         relevance = self.answerer.verifier.relevance(pool.features(self.answerer, pool.candidates))
         by_sentence = {c.sentence.sentence_id: float(p) for c, p in zip(pool.candidates, relevance)}
         floor = self.answerer.verifier.card.relevance_floor
+        framed: dict[tuple[str, str | None], bool] = {}  # per article and section: headings repeat
         units: list[_Unit] = []
         others: list[_Unit] = []
         seen_groups: set[tuple[str, int]] = set()
@@ -149,7 +150,10 @@ class Briefer:
                 elif sentence.kind == "lead_in":
                     continue  # a long list's lead-in says nothing without its items, which stand alone
             score = max(by_sentence.get(m.sentence_id, 0.0) for m in members)
-            admitted = score >= floor or self._framed(question, members[0])
+            where = (members[0].source, members[0].section)
+            if where not in framed:
+                framed[where] = self._framed(question, members[0])
+            admitted = score >= floor or framed[where]
             (units if admitted else others).append(self._unit(members, score))
         return sorted(units, key=lambda u: (-u.score, u.members[0].sentence_id)), others
 
