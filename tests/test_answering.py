@@ -371,6 +371,52 @@ def test_a_sentence_naming_only_what_the_question_rules_out_cannot_answer_it(eng
     assert eligible["Interdicting drug production and transshipment through Central America and the Caribbean"] is True
 
 
+@pytest.mark.parametrize(
+    ("question", "table"),
+    [
+        ("What deportation destination is listed in the operation detail table?", "operation detail"),
+        ("In the security-aspect table, how frequent are cartel arrests after cooperation?", "security aspect"),
+        ("Which expected payoff does this initiatives table attach to improved data sharing?", "initiatives"),
+        ("What is the chemical formula for table salt?", None),
+        ("What is on the table?", None),
+    ],
+)
+def test_a_table_named_by_its_headers_is_read_off_the_question(question, table):
+    assert analyse_question(question).table == table
+
+
+@pytest.mark.parametrize(
+    ("question", "headers"),
+    [
+        ("What deportation destination is listed in the operation detail table?", ["Operation Detail", "Information"]),
+        ("What legal basis does the operation-aspect table give?", ["Operation Aspect", "Details"]),
+        ("How is information sharing described after cooperation in the security table?", ["Security Aspect", "Pre-Cooperation", "Post-Cooperation"]),
+        ("What anticipated benefit does the initiatives table list for Community Outreach Programs?", ["Initiative", "Anticipated Benefit"]),
+        # No table's headers name a comparison; "operation" alone fits two tables equally.
+        ("How did the border approach change, according to the comparison table?", None),
+        ("What date does the Sinaloa operation table give?", None),
+    ],
+)
+def test_a_named_table_is_found_by_its_headers(engine, question, headers):
+    answerer = engine._ready()[1]
+    table = answerer.named_table(analyse_question(question))
+    assert (answerer.table_headers[table] if table else None) == headers
+
+
+def test_only_the_named_tables_rows_can_answer(engine):
+    # "Removal Date: April 2024", a list item beside the table, matches "remove" and "date" better
+    # than the row does, and was the confident (0.633) and wrong answer before the veto.
+    question = "On what date did the operation to remove the Sinaloa operative take place, per the operation detail table?"
+    answerer = engine._ready()[1]
+    pool = answerer.pool(question)
+    eligible = {c.sentence.statement: answerer.eligible(c, pool) for c in pool.candidates}
+    assert eligible["Removal Date: April 2024"] is False
+    assert eligible["Operation Detail: Date of Operation; Information: March 15, 2024."] is True
+    answer = engine.ask(question)
+    assert not answer.answered and answer.confidence == 0.2
+    assert "Date of Operation | March 15, 2024 |" in answer.passages[0].chunk.text
+
+
 @pytest.mark.parametrize("bad", ["", "   ", "x" * 1001])
 def test_invalid_questions_are_refused(engine, bad):
     with pytest.raises(InvalidInput):

@@ -24,11 +24,12 @@ from itertools import zip_longest
 import numpy as np
 
 from . import entities
+from .articles import table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
-from .records import Answer, Citation, Hit, Sentence
+from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import content_stems, fold, is_blank, words
 from .verifier import POOL_SIZE, Verifier
@@ -98,6 +99,8 @@ class Pool:
     # The question's words and the names it rules out ("besides the DEA"), spelled out too: a
     # sentence made of nothing else cannot answer. Empty when the question rules nothing out.
     ruled_out: frozenset[str] = frozenset()
+    # The table the question names ("per the operation detail table"): its rows alone can answer.
+    table: tuple[str, int] | None = None
 
     @cached_property
     def matched_stems(self) -> frozenset[str]:
@@ -165,6 +168,12 @@ class Answerer:
             if sentence.group is not None:
                 self.by_group.setdefault((sentence.source, sentence.group), []).append(sentence)
         self.doc_of_source = {a.source: a for a in index.articles.values()}
+        first_rows: dict[tuple[str, int], int] = {}
+        for sentence in index.sentences:
+            if sentence.kind == "row" and sentence.group is not None:
+                key = (sentence.source, sentence.group)
+                first_rows[key] = min(first_rows.get(key, sentence.start), sentence.start)
+        self.table_headers = {key: table_headers(self.doc_of_source[key[0]].text, start) for key, start in first_rows.items()}
         self.chunk_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
         self._contexts: dict[int, str] = {}
         self._stems: dict[str, frozenset[str]] = {}
@@ -389,6 +398,28 @@ class Answerer:
         best, runner_up = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
         return best[0] if best[1] >= 0.5 and best[1] > runner_up[1] else None
 
+    def named_table(self, question: Question) -> tuple[str, int] | None:
+        """The one table a question names by its headers ("the operation detail table"), if clear:
+        every word of the name is among one table's headers, and no other table's fit is as good
+        ("operation detail" fits "Operation Detail | Information" whole, "Operation Aspect |
+        Details" only word by word)."""
+        if not question.table:
+            return None
+        name = fold(question.table)
+        wanted = set(content_stems(name))
+        if not wanted:
+            return None
+        fits = []
+        for key, headers in self.table_headers.items():
+            have = set(content_stems(" ".join(headers)))
+            if wanted <= have:
+                whole = any(" ".join(words(fold(header))) == " ".join(words(name)) for header in headers)
+                fits.append((whole, key))
+        fits.sort(reverse=True)
+        if not fits or (len(fits) > 1 and fits[1][0] == fits[0][0]):
+            return None
+        return fits[0][1]
+
     def candidates_for(self, question: Question, matched: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         """Candidate sentences of the hits, pre-ranked against ``matched`` (the question without its
         reference to an article); ``question`` names the article that reference points to."""
@@ -443,7 +474,7 @@ class Answerer:
         ruled_out = frozenset(question.stems).union(
             *(self.stems_of(variant) for name in question.excluded for variant in self._name_variants(name))
         ) if question.excluded else frozenset()
-        return Pool(question, hits, candidates, required, unknown, matched, matched_required, ruled_out)
+        return Pool(question, hits, candidates, required, unknown, matched, matched_required, ruled_out, self.named_table(question))
 
     def judge(self, pool: Pool) -> list[Candidate]:
         """The pool's candidates scored by the verifier in one batch, best first (scores are raw)."""
@@ -471,6 +502,8 @@ class Answerer:
         if not ranked:
             return abstain("nothing in the articles is close to the question")
         reranked = self._rerank(pool.hits, ranked)
+        if pool.table is not None:  # the table the question names is shown first, answered or not
+            reranked = tuple(sorted(reranked, key=lambda hit: not self._holds_table(hit.chunk, pool.table)))
         passages = self._passages([], reranked, top_k)
         ranked = [c for c in ranked if self.eligible(c, pool)]
         split = split_parts(question.text) if question.conjunctive else None
@@ -633,7 +666,7 @@ class Answerer:
     def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):
         the sentence names only what the question rules out, or speaks of the opposite of what it asks."""
-        if self._is_excluded(candidate, pool):
+        if self._is_excluded(candidate, pool) or self._outside_named_table(candidate, pool):
             return True
         if not pool.opposites:
             return False
@@ -645,6 +678,19 @@ class Answerer:
         is not answered by "- Drug Enforcement Administration (DEA)", but "Besides Central America,
         through which region ...?" is by "... through Central America and the Caribbean"."""
         return bool(pool.ruled_out) and not self.stems_of(candidate.sentence.statement) - pool.ruled_out
+
+    def _holds_table(self, chunk: Chunk, table: tuple[str, int]) -> bool:
+        sentences = self.index.sentences
+        return any(sentences[i].kind == "row" and (sentences[i].source, sentences[i].group) == table for i in chunk.sentence_ids)
+
+    def _outside_named_table(self, candidate: Candidate, pool: Pool) -> bool:
+        """"On what date did the operation take place, per the operation detail table?" is not
+        answered by "Removal Date: April 2024", a list item beside it. A two-part question may
+        take its other part from anywhere."""
+        if pool.table is None or pool.question.conjunctive:
+            return False
+        sentence = candidate.sentence
+        return sentence.kind != "row" or (sentence.source, sentence.group) != pool.table
 
     def _misses_negation(self, candidate: Candidate, pool: Pool) -> bool:
         """"What territory wasn't ceded to Britain?" is not answered by "France ceded its territory

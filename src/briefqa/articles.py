@@ -77,6 +77,15 @@ def _cells(text: str) -> list[str]:
     return [cell.strip() for cell in text.strip().strip("|").split("|")]
 
 
+def table_headers(text: str, first_row_start: int) -> list[str]:
+    """The header cells of the table whose first body row starts at ``first_row_start``."""
+    for line in reversed(text[:first_row_start].splitlines()):
+        line = line.strip()
+        if line and not _TABLE_SEPARATOR.match(line):
+            return [cell for cell in _cells(line) if cell] if _is_table_line(line) else []
+    return []
+
+
 def _looks_like_heading(text: str) -> bool:
     return not text.endswith(_TERMINAL) and len(text.split()) <= _MAX_HEADING_WORDS
 

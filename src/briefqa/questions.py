@@ -46,6 +46,7 @@ class Question:
     core: str = ""  # the question without its leading or trailing article reference
     measured: str | None = None  # "how many pounds of fentanyl" -> "fentanyl": what the count is of
     excluded: tuple[str, ...] = ()  # "besides the DEA" -> ("DEA",): ruled out as the answer
+    table: str | None = None  # "according to the operation detail table" -> "operation detail"
 
 
 def analyse_question(text: str) -> Question:
@@ -68,10 +69,17 @@ def analyse_question(text: str) -> Question:
     if answer_type in ("count", "amount", "quantity"):
         of = re.search(r"\bhow (?:many|much) [\w'-]+ of (?:the |these |those |illicit |illegal )?([\w'-]+)", folded)
         measured = of.group(1) if of and of.group(1) not in STOPWORDS else None
+    table = _TABLE_NAME.search(text)
+    if table and any(w.lower() in STOPWORDS for w in words(table.group(1))):  # "the formula for table salt"
+        table = None
     return Question(
         text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core, measured,
-        excluded,
+        excluded, table.group(1).replace("-", " ").strip() if table else None,
     )
+
+
+# "the operation detail table", "this security-aspect table": a table named by its headers.
+_TABLE_NAME = re.compile(r"\b(?:the|this|that) ((?:[\w’'\-]+ ){0,3}?[\w’'\-]+) table\b", re.I)
 
 
 # "Which agency besides the DEA ...": the name after these is ruled out as an answer, not asked about.
