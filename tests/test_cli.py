@@ -119,6 +119,21 @@ def test_eval_prints_the_figures(index_dir):
     assert figures["citation_exactness"] == 1.0
 
 
+def test_eval_breaks_the_figures_down_by_kind_of_question(index_dir):
+    result = run("eval", str(DATA / "blind.jsonl"), index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("handled by kind (answered right, or refused when unanswerable):\n")[1].splitlines()
+    assert [line.split()[:4] for line in lines] == [
+        ["fact", "7", "of", "7"], ["paraphrase", "4", "of", "8"], ["table", "2", "of", "3"], ["list", "1", "of", "2"],
+        ["multi", "0", "of", "2"], ["unanswerable", "13", "of", "13"], ["offtopic", "5", "of", "5"],
+    ]
+    as_json = json.loads(run("eval", str(DATA / "blind.jsonl"), "--json", index_dir=index_dir).stdout)
+    assert as_json["by_kind"]["paraphrase"] == {"handled": 4, "questions": 8}
+    # A file of one kind has nothing to break down.
+    plain = run("eval", str(DATA / "near_misses.jsonl"), index_dir=index_dir)
+    assert "handled by kind" not in plain.stdout
+
+
 def test_brief_prints_markdown_and_writes_a_file(index_dir, tmp_path):
     target = tmp_path / "brief.md"
     result = run("brief", "human smuggling", "--max-points", "4", "-o", str(target), index_dir=index_dir)

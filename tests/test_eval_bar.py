@@ -110,9 +110,10 @@ def test_paraphrases_written_after_the_calibration_change(engine):
 
 def test_a_blind_set_committed_before_its_first_run(engine):
     """tests/data/blind.jsonl: 40 questions in the dev set's mix, committed (9e3c071) before
-    briefqa was run on them. First run: recall 0.932, answers 0.636, abstention 1.00, with one
-    wrong answer: a list item beside the table a question names, now refused by the named-table
-    veto (a regression guard from here on; docs/verifier.md, eighth session).
+    briefqa was run on them. First run: recall 0.932, answers 0.636, abstention 1.00, and two
+    wrong answers. One of them, a list item beside the table the question names, is now refused
+    by the named-table veto; this is a regression guard from here on (docs/verifier.md, eighth
+    session).
     """
     report = evaluate(load_gold(DATA / "blind.jsonl"), engine.ask, raw_text)
     figures = report.figures()

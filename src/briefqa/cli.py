@@ -385,11 +385,17 @@ def _score(items: list[dict], engine, as_json: bool, verbose: bool, sweep: list[
     with tqdm(total=len(items), desc="evaluating", unit="q", file=sys.stderr, disable=as_json) as bar:
         report = evaluate(items, engine.ask, texts.__getitem__, progress=bar.update)
     if as_json:
-        payload = {"figures": report.figures(), "results": [r.__dict__ for r in report.results]}
+        kinds = {kind: {"handled": handled, "questions": asked} for kind, (handled, asked) in report.by_kind().items()}
+        payload = {"figures": report.figures(), "by_kind": kinds, "results": [r.__dict__ for r in report.results]}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     for name, value in report.figures().items():
         click.echo(f"{name:22} {_figure(value)}")
+    kinds = report.by_kind()
+    if len(kinds) > 1:  # which kinds of question fail: answered right, or refused when unanswerable
+        click.echo("\nhandled by kind (answered right, or refused when unanswerable):")
+        for kind, (handled, asked) in kinds.items():
+            click.echo(f"  {kind:20} {handled:>4} of {asked:<4} {handled / asked:.3f}")
     if verbose:
         for r in report.results:
             if (r.answerable and not r.correct) or (not r.answerable and r.answered):

@@ -43,6 +43,15 @@ class Report:
     questions: int
     results: list[QuestionResult] = field(default_factory=list)
 
+    def by_kind(self) -> dict[str, tuple[int, int]]:
+        """Per kind of question (the gold file's ``kind``, in first-seen order): (handled, asked).
+        Handled: answered right when answerable, refused when not."""
+        counts: dict[str, tuple[int, int]] = {}
+        for r in self.results:
+            handled, asked = counts.get(r.kind or "unlabelled", (0, 0))
+            counts[r.kind or "unlabelled"] = (handled + (r.correct if r.answerable else not r.answered), asked + 1)
+        return counts
+
     def figures(self) -> dict[str, float | None]:
         def rounded(value: float | None) -> float | None:
             return None if value is None else round(value, 3)
