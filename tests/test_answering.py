@@ -112,6 +112,45 @@ def test_a_refused_two_part_question_shows_each_parts_best_passages_in_turn(engi
 
 
 @pytest.mark.parametrize(
+    ("question", "splits"),
+    [
+        (
+            "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?",
+            [("Which cartel had a member deported from San Francisco?",
+              "Which cartel had a former kingpin whose extradition HSI counts as a landmark?")],
+        ),
+        (
+            "Which agency tracks drug trafficking and racketeering and weapons?",
+            [("Which agency tracks drug trafficking?", "Which agency tracks racketeering and weapons?"),
+             ("Which agency tracks drug trafficking and racketeering?", "Which agency tracks weapons?")],
+        ),
+        ("How many offices does HSI have?", []),
+    ],
+)
+def test_every_and_after_the_verb_is_a_possible_split(question, splits):
+    from briefqa.questions import splits_at_and
+
+    assert splits_at_and(question) == splits
+
+
+def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_part(engine):
+    # San Francisco is only in 004, HSI's landmark only in 002: no "both" or "also" says two parts.
+    answer = engine.ask(
+        "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?"
+    )
+    assert answer.answered and answer.confidence == 0.669
+    assert [(c.source, c.start, c.end) for c in answer.citations] == [
+        ("004_434760b6812f335f.txt", 106, 289), ("002_47b46ce98c28fd65.txt", 3798, 3908),
+    ]
+    assert_exact(answer)
+    # The same split, with a part no sentence answers (the DEA counts no extradition): refused.
+    refused = engine.ask(
+        "Which cartel had a member deported from San Francisco and a former kingpin whose extradition the DEA counts as a landmark?"
+    )
+    assert not refused.answered and refused.reason == "no two passages answer both parts of the question"
+
+
+@pytest.mark.parametrize(
     "question",
     [
         # One part is answered in the articles, the other is not: no half answers.

@@ -111,15 +111,16 @@ def test_paraphrases_written_after_the_calibration_change(engine):
 def test_a_blind_set_committed_before_its_first_run(engine):
     """tests/data/blind.jsonl: 40 questions in the dev set's mix, committed (9e3c071) before
     briefqa was run on them. First run: recall 0.932, answers 0.636, abstention 1.00, and two
-    wrong answers. One of them, a list item beside the table the question names, is now refused
-    by the named-table veto; this is a regression guard from here on (docs/verifier.md, eighth
-    session).
+    wrong answers. Two of its failures prompted general fixes, so it is a regression guard from
+    here on (docs/verifier.md, eighth session). The named-table veto refuses a list item beside
+    the table the question names. A question whose names no one article holds together is
+    answered part by part (answers 0.682).
     """
     report = evaluate(load_gold(DATA / "blind.jsonl"), engine.ask, raw_text)
     figures = report.figures()
     assert figures["questions"] == 40
     assert figures["evidence_recall@5"] >= 0.90
-    assert figures["answer_accuracy"] >= 0.59
+    assert figures["answer_accuracy"] >= 0.63
     assert figures["abstention_accuracy"] == 1.0
     assert sum(r.answered and not r.correct for r in report.results if r.answerable) == 1
     assert figures["citation_exactness"] == 1.0

@@ -28,7 +28,7 @@ from .articles import table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
-from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts
+from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import content_stems, fold, is_blank, words
@@ -507,6 +507,8 @@ class Answerer:
         passages = self._passages([], reranked, top_k)
         ranked = [c for c in ranked if self.eligible(c, pool)]
         split = split_parts(question.text) if question.conjunctive else None
+        if split is None and len(pool.required) > 1 and not self._held_together(pool.required):
+            split = self._split_by_names(question.text, pool.required)
         if split:  # a two-part question is answered part by part, or not at all
             # Its passages are each part's best, in turn: the question is two retrievals.
             parts, part_passages = self._two_parts(question, split, threshold)
@@ -596,6 +598,26 @@ class Answerer:
                     break
         in_turn = [hit for group in zip_longest(*part_passages) for hit in group if hit is not None]
         return ((best[1], best[0]) if best else None), in_turn
+
+    def _held_together(self, required: list[str]) -> bool:
+        """Does some article mention every one of these names and figures?"""
+        holders = [
+            frozenset.intersection(*(self.word_articles.get(run, frozenset()) for run in re.findall(r"\d+", item)))
+            if item[:1].isdigit() else self.articles_with(item)
+            for item in required
+        ]
+        return bool(frozenset.intersection(*holders))
+
+    def _split_by_names(self, text: str, required: list[str]) -> tuple[str, str] | None:
+        """A question whose names no one article holds together asks about two: "Which cartel had a
+        member deported from San Francisco and a former kingpin whose extradition HSI counts as a
+        landmark?" names San Francisco (one article) and HSI (another). It is split at the "and"
+        that leaves each part names one article holds, and is then answered part by part."""
+        for first, second in splits_at_and(text):
+            parts = [[item for item in required if item in part] for part in (first, second)]
+            if all(parts) and len(parts[0]) + len(parts[1]) >= len(required) and all(self._held_together(p) for p in parts):
+                return first, second
+        return None
 
     def _share_answer(self, question: Question, first: Sentence, second: Sentence, asked: set[str]) -> bool:
         """Do two parts' sentences share what both parts ask for: a word the question does not use?

@@ -310,3 +310,22 @@ def split_parts(text: str) -> tuple[str, str] | None:
             linker = "" if also["linker"].lower() == "also" else also["linker"] + " "
             return f"{head} {first}?", f"{head} {linker}{re.sub(r'^also ', '', also['second'], flags=re.I)}?"
     return None
+
+
+def splits_at_and(text: str) -> list[tuple[str, str]]:
+    """Every way to read "Which cartel had A and B?" as "Which cartel had A?" and "Which cartel had
+    B?", one per "and" after the question's verb. Wording alone cannot tell these from "and"
+    inside one part ("drug trafficking and racketeering"), so the caller picks among them by
+    what the documents hold."""
+    text = " ".join(text.split()).rstrip(" ?")
+    tokens = text.split()
+    verb = next((i for i, t in enumerate(tokens[2:], start=2) if _VERBISH.match(t.lower())), None)
+    if verb is None or not re.match(r"(?:what|which|who)\b", text, re.I):
+        return []
+    head = " ".join(tokens[: verb + 1])
+    rest = " ".join(tokens[verb + 1 :])
+    return [
+        (f"{head} {rest[: m.start()].rstrip(',')}?", f"{head} {rest[m.end() :]}?")
+        for m in re.finditer(r",?\s+and\s+", rest)
+        if rest[: m.start()].strip() and rest[m.end() :].strip()
+    ]
