@@ -111,6 +111,32 @@ def test_a_refused_two_part_question_shows_each_parts_best_passages_in_turn(engi
     assert any("- Drug Enforcement Administration (DEA)" in p.chunk.text for p in answer.passages)
 
 
+def test_a_list_question_quotes_the_inline_list_after_its_answer(engine):
+    # "These actions include seizing financial assets, ..." lists what the sentence before it
+    # names; a question asking for several actions needs both, one asking how many needs one.
+    listed = engine.ask("What actions has the DHS campaign taken against smuggling organizations?")
+    assert [(c.source, c.start, c.end) for c in listed.citations] == [
+        ("003_e33ec4f381171ce5.txt", 3314, 3480), ("003_e33ec4f381171ce5.txt", 3481, 3661),
+    ]
+    assert listed.citations[1].quote.startswith("These actions include seizing financial assets")
+    assert_exact(listed)
+    counted = engine.ask("How many law enforcement actions has the DHS smuggling campaign resulted in?")
+    assert [(c.source, c.start, c.end) for c in counted.citations] == [("003_e33ec4f381171ce5.txt", 3314, 3480)]
+
+
+def test_only_a_sentence_listing_what_the_one_before_names_continues_it(engine):
+    index, answerer = engine._ready()
+    continued = {
+        (s.text[:40], answerer._enumeration_after(s).text[:40]) for s in index.sentences if answerer._enumeration_after(s)
+    }
+    assert continued == {
+        ("In recent operations, ICE has executed m", "These actions include detailed investiga"),
+        ("ICE’s Cyber Crimes Center conducts opera", "This includes monitoring cryptocurrency "),
+        ("HSI collaborates closely with other law ", "This includes sharing intelligence and c"),
+        ("The campaign, which officially began in ", "These actions include seizing financial "),
+    }
+
+
 @pytest.mark.parametrize(
     ("question", "splits"),
     [

@@ -31,7 +31,7 @@ from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
-from .terms import content_stems, fold, is_blank, words
+from .terms import content_stems, fold, is_blank, stem, words
 from .verifier import POOL_SIZE, Verifier
 
 MAX_QUESTION_CHARS = 1000
@@ -665,6 +665,21 @@ class Answerer:
         members = [m for m in self.by_group.get((following.source, following.group), []) if m.kind in ("lead_in", "item")]
         return members if any(m.kind == "item" for m in members) else []
 
+    def _enumeration_after(self, sentence: Sentence) -> Sentence | None:
+        """The next sentence of the paragraph when it lists what this one names ("... has resulted
+        in 30,000 law enforcement actions ... These actions include seizing financial assets, ..."):
+        an inline list, which a question asking for several things needs as much as the sentence.
+        Serving only: training never quotes more than one sentence."""
+        if sentence.kind != "sentence" or sentence.sentence_id + 1 >= len(self.index.sentences):
+            return None
+        following = self.index.sentences[sentence.sentence_id + 1]
+        if following.kind != "sentence" or (following.source, following.block) != (sentence.source, sentence.block):
+            return None
+        opening = _ENUMERATION.match(fold(following.text))
+        if not opening or (opening["noun"] and stem(opening["noun"]) not in self.stems_of(sentence.statement)):
+            return None
+        return following
+
     def eligible(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes kept from the rules, because they earn their place on data.
 
@@ -840,6 +855,11 @@ class Answerer:
                     if candidate is chosen[0]:
                         protected = len(units)
                     continue
+            enumeration = self._enumeration_after(sentence) if question.wants_list and candidate is chosen[0] else None
+            if enumeration is not None and _size([sentence, enumeration]) <= self.max_answer_chars:
+                units += [sentence, enumeration]
+                protected = len(units)
+                continue
             members = self.by_group.get((sentence.source, sentence.group), []) if sentence.group is not None else []
             if candidate is not chosen[0] and sentence.kind == "lead_in" and chosen[0].sentence in members:
                 continue  # the best answer is one of its items, which has already decided how much of the list to quote
@@ -905,6 +925,8 @@ class Answerer:
 
 
 _ANAPHORA = frozenset({"this", "these", "those", "they", "such", "it"})
+# "These actions include ...", "This includes ...": a sentence listing what the one before it named.
+_ENUMERATION = re.compile(r"(?:this|these|such)(?: (?P<noun>[a-z]+))? includ(?:e|es|ed)\b")
 
 
 def _a(noun: str) -> str:
