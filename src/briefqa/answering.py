@@ -271,8 +271,7 @@ class Answerer:
         required: list[str] = []
         everywhere = len(self.index.articles)
         for value in question.years + question.numbers:
-            runs = re.findall(r"\d+", value)
-            if not runs or not frozenset.intersection(*(self.word_articles.get(r, frozenset()) for r in runs)):
+            if not self._figure_articles(value):
                 return [], f"the articles never mention {value}"
             required.append(value)
         for name in question.names:
@@ -282,6 +281,11 @@ class Answerer:
             if len(present) < everywhere:  # a name every article shares distinguishes nothing
                 required.append(name)
         return required, None
+
+    def _figure_articles(self, figure: str) -> frozenset[str]:
+        """Articles holding every digit run of a figure ("1,400" is "1" and "400" in the word index)."""
+        runs = re.findall(r"\d+", figure)
+        return frozenset.intersection(*(self.word_articles.get(r, frozenset()) for r in runs)) if runs else frozenset()
 
     def articles_with(self, name: str, *, relatives: bool = True) -> frozenset[str]:
         """Articles holding every word of the name (or of an acronym variant), from the word index."""
@@ -601,11 +605,7 @@ class Answerer:
 
     def _held_together(self, required: list[str]) -> bool:
         """Does some article mention every one of these names and figures?"""
-        holders = [
-            frozenset.intersection(*(self.word_articles.get(run, frozenset()) for run in re.findall(r"\d+", item)))
-            if item[:1].isdigit() else self.articles_with(item)
-            for item in required
-        ]
+        holders = [self._figure_articles(item) if item[:1].isdigit() else self.articles_with(item) for item in required]
         return bool(frozenset.intersection(*holders))
 
     def _split_by_names(self, text: str, required: list[str]) -> tuple[str, str] | None:
@@ -702,7 +702,8 @@ class Answerer:
 
     def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):
-        the sentence names only what the question rules out, or speaks of the opposite of what it asks."""
+        the sentence names only what the question rules out, lies outside the table the question
+        names, or speaks of the opposite of what it asks."""
         if self._is_excluded(candidate, pool) or self._outside_named_table(candidate, pool):
             return True
         if not pool.opposites:
