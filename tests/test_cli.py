@@ -48,7 +48,7 @@ def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
     assert run("ask", question, index_dir=index_dir).stdout.startswith("The articles do not answer this")
     answered = run("ask", question, "--min-confidence", "0.25", index_dir=index_dir)
     assert answered.stdout.startswith("Benefits of Enhanced Bilateral Cooperation: [1] Streamlined extradition"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.314 (answers need 0.25)."
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.315 (answers need 0.25)."
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFQA_INDEX_DIR": str(index_dir), "BRIEFQA_MIN_CONFIDENCE": "0.25"}
     from_env = subprocess.run([BRIEFQA, "ask", question], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert from_env.stdout == answered.stdout

@@ -131,14 +131,20 @@ def test_a_second_blind_set(engine):
     briefqa was run on them, after the first blind set's fixes. First run: recall 1.00, answers
     0.591, abstention 0.944; an inline list ("These actions include ...") is now quoted after
     the sentence it continues (answers 0.636). The first blind set's two fixes did not fire on
-    it: its table question is refused at 0.314, and its two-article question names two articles
-    that one of them both mentions.
+    it: its table question is refused at 0.315, and its two-article question names two articles
+    that one of them both mentions. Its two wrong answers became refusals in the ninth session:
+    a list named by its label ("according to the operation highlights") is answered from its
+    items alone, and a who-question is not answered by a sentence naming only whom it asks
+    about ("the judge who sentenced El Chapo"); the calibration that veto refitted answers one
+    more question (answers 0.682, abstention 1.00).
     """
-    figures = evaluate(load_gold(DATA / "blind2.jsonl"), engine.ask, raw_text).figures()
+    report = evaluate(load_gold(DATA / "blind2.jsonl"), engine.ask, raw_text)
+    figures = report.figures()
     assert figures["questions"] == 40
     assert figures["evidence_recall@5"] >= 0.95
-    assert figures["answer_accuracy"] >= 0.59
-    assert figures["abstention_accuracy"] >= 0.9
+    assert figures["answer_accuracy"] >= 0.63
+    assert figures["abstention_accuracy"] == 1.0
+    assert not any(r.answered and not r.correct for r in report.results if r.answerable)
     assert figures["citation_exactness"] == 1.0
 
 

@@ -28,7 +28,7 @@ from .articles import table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
-from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, split_parts, splits_at_and
+from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, names_only_the_asked, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import content_stems, fold, is_blank, stem, words
@@ -48,6 +48,8 @@ PAIR_COVERAGE_WEIGHT = 0.2
 FRAME_PENALTY = 0.1  # a question that names its article prefers that article's sentences
 RUNNER_UP_SHARE = 0.2  # a runner-up joins the answer when the verifier rates it at least a fifth as likely (dev answer accuracy 0.73 at 0.5, 0.80 at 0.2; SQuAD unchanged)
 MAX_EXTRA_SENTENCES = 2
+# A list's lead-in this short is a label a question can name the list by ("Operation Highlights:").
+LABEL_WORDS = 5
 NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "place", "facility"})
 PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
 
@@ -99,8 +101,9 @@ class Pool:
     # The question's words and the names it rules out ("besides the DEA"), spelled out too: a
     # sentence made of nothing else cannot answer. Empty when the question rules nothing out.
     ruled_out: frozenset[str] = frozenset()
-    # The table the question names ("per the operation detail table"): its rows alone can answer.
-    table: tuple[str, int] | None = None
+    # The table or list the question names ("per the operation detail table", "according to the
+    # operation highlights"), as (source, group): its rows or items alone can answer.
+    part: tuple[str, int] | None = None
 
     @cached_property
     def matched_stems(self) -> frozenset[str]:
@@ -174,6 +177,14 @@ class Answerer:
                 key = (sentence.source, sentence.group)
                 first_rows[key] = min(first_rows.get(key, sentence.start), sentence.start)
         self.table_headers = {key: table_headers(self.doc_of_source[key[0]].text, start) for key, start in first_rows.items()}
+        # A list headed by a short label ("Operation Highlights:") can be named by it; a label two
+        # lists share names neither.
+        labels: dict[str, set[tuple[str, int]]] = {}
+        for sentence in index.sentences:
+            label = words(fold(sentence.statement))
+            if sentence.kind == "lead_in" and sentence.group is not None and 2 <= len(label) <= LABEL_WORDS:
+                labels.setdefault(" ".join(label), set()).add((sentence.source, sentence.group))
+        self.list_labels = {label: next(iter(keys)) for label, keys in labels.items() if len(keys) == 1}
         self.chunk_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
         self._contexts: dict[int, str] = {}
         self._stems: dict[str, frozenset[str]] = {}
@@ -424,6 +435,16 @@ class Answerer:
             return None
         return fits[0][1]
 
+    def named_part(self, question: Question) -> tuple[str, int] | None:
+        """The table the question names by its headers, or else the list it names by its label: "the"
+        and every word of a list's short lead-in ("according to the operation highlights" names the
+        list under "Operation Highlights:")."""
+        if question.table:
+            return self.named_table(question)
+        asked = f" {' '.join(words(fold(question.text)))} "
+        named = {key for label, key in self.list_labels.items() if f" the {label} " in asked}
+        return next(iter(named)) if len(named) == 1 else None
+
     def candidates_for(self, question: Question, matched: Question, query_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         """Candidate sentences of the hits, pre-ranked against ``matched`` (the question without its
         reference to an article); ``question`` names the article that reference points to."""
@@ -478,7 +499,7 @@ class Answerer:
         ruled_out = frozenset(question.stems).union(
             *(self.stems_of(variant) for name in question.excluded for variant in self._name_variants(name))
         ) if question.excluded else frozenset()
-        return Pool(question, hits, candidates, required, unknown, matched, matched_required, ruled_out, self.named_table(question))
+        return Pool(question, hits, candidates, required, unknown, matched, matched_required, ruled_out, self.named_part(question))
 
     def judge(self, pool: Pool) -> list[Candidate]:
         """The pool's candidates scored by the verifier in one batch, best first (scores are raw)."""
@@ -506,8 +527,8 @@ class Answerer:
         if not ranked:
             return abstain("nothing in the articles is close to the question")
         reranked = self._rerank(pool.hits, ranked)
-        if pool.table is not None:  # the table the question names is shown first, answered or not
-            reranked = tuple(sorted(reranked, key=lambda hit: not self._holds_table(hit.chunk, pool.table)))
+        if pool.part is not None:  # the table or list the question names is shown first, answered or not
+            reranked = tuple(sorted(reranked, key=lambda hit: not self._holds_part(hit.chunk, pool.part)))
         passages = self._passages([], reranked, top_k)
         ranked = [c for c in ranked if self.eligible(c, pool)]
         split = split_parts(question.text) if question.conjunctive else None
@@ -702,9 +723,11 @@ class Answerer:
 
     def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):
-        the sentence names only what the question rules out, lies outside the table the question
-        names, or speaks of the opposite of what it asks."""
-        if self._is_excluded(candidate, pool) or self._outside_named_table(candidate, pool):
+        the sentence names only what the question rules out, or for a who-question only whom it
+        names, lies outside the table or list the question names, or speaks of the opposite of what it asks."""
+        if self._is_excluded(candidate, pool) or self._outside_named_part(candidate, pool):
+            return True
+        if names_only_the_asked(pool.question, candidate.sentence.statement, common_words=self.common_words):
             return True
         if not pool.opposites:
             return False
@@ -717,18 +740,19 @@ class Answerer:
         through which region ...?" is by "... through Central America and the Caribbean"."""
         return bool(pool.ruled_out) and not self.stems_of(candidate.sentence.statement) - pool.ruled_out
 
-    def _holds_table(self, chunk: Chunk, table: tuple[str, int]) -> bool:
+    def _holds_part(self, chunk: Chunk, part: tuple[str, int]) -> bool:
         sentences = self.index.sentences
-        return any(sentences[i].kind == "row" and (sentences[i].source, sentences[i].group) == table for i in chunk.sentence_ids)
+        return any(sentences[i].kind in ("row", "item") and (sentences[i].source, sentences[i].group) == part for i in chunk.sentence_ids)
 
-    def _outside_named_table(self, candidate: Candidate, pool: Pool) -> bool:
+    def _outside_named_part(self, candidate: Candidate, pool: Pool) -> bool:
         """"On what date did the operation take place, per the operation detail table?" is not
-        answered by "Removal Date: April 2024", a list item beside it. A two-part question may
-        take its other part from anywhere."""
-        if pool.table is None or pool.question.conjunctive:
+        answered by "Removal Date: April 2024", a list item beside it, nor "Where was he arrested,
+        according to the operation highlights?" by a table row. A two-part question may take its
+        other part from anywhere."""
+        if pool.part is None or pool.question.conjunctive:
             return False
         sentence = candidate.sentence
-        return sentence.kind != "row" or (sentence.source, sentence.group) != pool.table
+        return sentence.kind not in ("row", "item") or (sentence.source, sentence.group) != pool.part
 
     def _misses_negation(self, candidate: Candidate, pool: Pool) -> bool:
         """"What territory wasn't ceded to Britain?" is not answered by "France ceded its territory

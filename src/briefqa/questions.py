@@ -203,6 +203,26 @@ def _fresh(found: list[str], question: Question) -> list[str]:
     return [f for f in found if fold(f).strip() not in asked]
 
 
+def _names_asked(name: str, question: Question) -> bool:
+    spelled = f" {' '.join(words(fold(name)))} "
+    return any(f" {' '.join(words(fold(asked)))} " in spelled for asked in question.names if words(asked))
+
+
+def names_only_the_asked(question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset()) -> bool:
+    """Does a who-question's sentence name no one but whom the question names, if in a fuller form?
+
+    "Joaquín “El Chapo” Guzmán" is the person "the judge who sentenced El Chapo" is about, not who
+    the judge was; ``holds_answer_type`` counts the fuller name as new, so this is a veto of its own.
+    """
+    if question.answer_type not in ("person", "agent"):
+        return False
+    found = [
+        n for n in entities.names(sentence_text) if _fresh([n.text], question)
+        and (entities.is_person(n, common_words) or question.answer_type == "agent" and entities.is_org(n))
+    ]
+    return bool(found) and all(_names_asked(n.text, question) for n in found)
+
+
 def holds_answer_type(
     question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), also_named: tuple[str, ...] = (),
 ) -> bool:
