@@ -341,6 +341,9 @@ def test_month_is_not_a_year_but_answers_a_month_question(engine):
         ("What do ICE's operations often result in?", None, "ice"),
         ("Which of ICE's two main branches enforces immigration law?", "organisation", "branches"),
         ("Which department leads Joint Task Force Alpha?", "organisation", "department"),
+        # A department the thing asked about sits within is not what is asked for.
+        ("What is HSI within the Department of Homeland Security?", None, "hsi"),
+        ("What department within DHS investigates smuggling?", "organisation", "department"),
         ("By how much did arrests rise?", "quantity", "arrests"),
     ],
 )

@@ -136,13 +136,14 @@ def test_a_second_blind_set(engine):
     a list named by its label ("according to the operation highlights") is answered from its
     items alone, and a who-question is not answered by a sentence naming only whom it asks
     about ("the judge who sentenced El Chapo"); the calibration that veto refitted answers one
-    more question (answers 0.682, abstention 1.00).
+    more question (answers 0.682, abstention 1.00), and "What is HSI within the Department of
+    Homeland Security?" no longer asks for an organisation (0.727).
     """
     report = evaluate(load_gold(DATA / "blind2.jsonl"), engine.ask, raw_text)
     figures = report.figures()
     assert figures["questions"] == 40
     assert figures["evidence_recall@5"] >= 0.95
-    assert figures["answer_accuracy"] >= 0.63
+    assert figures["answer_accuracy"] >= 0.68
     assert figures["abstention_accuracy"] == 1.0
     assert not any(r.answered and not r.correct for r in report.results if r.answerable)
     assert figures["citation_exactness"] == 1.0

@@ -7,6 +7,7 @@ checks a sentence for a new span of the wanted kind.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ _ORG_NOUNS = {
     "unit", "units", "bureau", "bureaus", "organization", "organizations", "organisation", "organisations", "directorate",
     "component", "components", "ministry", "institution", "institutions",
 }
+# Prepositions that place the thing asked about; a noun after one is where it is, not what it is.
+_PLACING = {"within", "in", "inside", "at", "under", "from", "by", "on", "into", "with"}
 _MONEY_WORDS = {"money", "currency", "cash", "funding", "fund", "funds", "cost", "costs", "revenue", "spend", "spent",
                 "invest", "invested", "investing", "worth", "value", "budget", "price", "dollar", "dollars", "paid", "pay", "earn", "profit"}
 
@@ -190,8 +193,10 @@ def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None
         return "facility", focus
     if focus in _GEO_GENERIC:
         return "place", focus
-    # "Which of ICE's two main branches ...": the noun may come after a name and a number.
-    body = next((w for w in wh_phrase[:4] if w in _ORG_NOUNS), None)
+    # "Which of ICE's two main branches ...": the noun may come after a name and a number, but not
+    # after a place it is in ("What is HSI within the Department of ...?" asks what HSI is).
+    head = list(itertools.takewhile(lambda w: w not in _PLACING, wh_phrase[:4]))
+    body = next((w for w in head if w in _ORG_NOUNS), None)
     if body:
         return "organisation", body
     return None, focus
