@@ -1,5 +1,5 @@
 """Recall, answer and abstention accuracy at several verifier thresholds, on the news sets (dev, mixed,
-fresh, near misses, late paraphrases, blind, blind 2) and the held-out SQuAD articles: what docs/verifier.md's threshold tables show (about 3 minutes).
+fresh, near misses, late paraphrases, blind, blind 2, blind 3) and the held-out SQuAD articles: what docs/verifier.md's threshold tables show (about 3 minutes).
 `--verifier DIR` sweeps a trial's verifier instead of the committed one.
 
 A measurement only: the shipped threshold is chosen by scripts/train_verifier.py on training
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         build_index(ROOT / "seeds", news, progress=False, verifier_dir=args.verifier)
         build_index(DATA / "squad" / "corpus", squad, progress=False, verifier_dir=args.verifier)
         news_engine = Engine(news)
-        for name in ("dev", "mixed", "fresh", "near_misses", "late_paraphrases", "blind", "blind2"):
+        for name in ("dev", "mixed", "fresh", "near_misses", "late_paraphrases", "blind", "blind2", "blind3"):
             sweep(news_engine, DATA / f"{name}.jsonl", f"news {name}", thresholds)
         sweep(Engine(squad), DATA / "squad" / "heldout.jsonl", "SQuAD held-out", thresholds)
 

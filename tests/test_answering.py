@@ -2,7 +2,7 @@ import pytest
 
 from briefqa.errors import InvalidInput
 from briefqa.features import negated
-from briefqa.questions import analyse_question, names_only_the_asked, split_parts
+from briefqa.questions import analyse_question, names_no_one_new, place_names, split_parts
 from briefqa.terms import fold
 from briefqa.verifier import POOL_SIZE
 
@@ -506,10 +506,16 @@ def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, 
         ("Who ordered the extradition of El Chapo?",
          "Prosecutor Alejandro Gertz Manero ordered the extradition of Joaquín “El Chapo” Guzmán.", True),
         ("Who leads the Financial Disruption pillar?", "Financial Disruption: Led by the Treasury Department.", True),
+        # Two capitalised words, so a person's name by their shape, but a place the documents
+        # put things in ("the team in San Francisco").
+        ("What was the name of the Sinaloa operative deported to Mexico?",
+         "ICE deported a high-ranking member of the Sinaloa Cartel from San Francisco to Mexico.", False),
     ],
 )
 def test_a_who_question_needs_someone_it_does_not_already_name(question, sentence, holds):
-    assert names_only_the_asked(analyse_question(question), sentence) is not holds
+    places = place_names("The Enforcement and Removal Operations (ERO) team in San Francisco orchestrated the arrest.")
+    assert places == {"san francisco"}
+    assert names_no_one_new(analyse_question(question), sentence, places=places) is not holds
 
 
 @pytest.mark.parametrize(
@@ -605,6 +611,21 @@ def test_a_sentence_that_restates_the_question_answers_with_the_list_it_introduc
         "These include:",
         "Public Education Campaigns: Inform residents about safety measures and available law enforcement support.",
         "Support for Victims and Witnesses: Enhance protection programs to encourage cooperation and safeguard affected individuals.",
+    ]
+    assert_exact(answer)
+
+
+def test_a_sentence_chosen_with_an_item_of_its_list_answers_with_the_list(engine):
+    # The verifier picks the sentence and, as runner-up, the list's first item; the question does
+    # not ask for several things, but one item of three is not the answer the sentence introduces.
+    answer = engine.ask("What does HSI do to trace weapons and money?")
+    assert answer.answered
+    assert [c.quote for c in answer.citations] == [
+        "HSI uses its customs and financial investigative powers to target the money laundering apparatus and weapons "
+        "procurement networks of drug trafficking groups.",
+        "This includes:",
+        "Tracing the movement of money through complex financial networks",
+        "Identifying how drug proceeds are laundered and invested",
     ]
     assert_exact(answer)
 

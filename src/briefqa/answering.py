@@ -28,7 +28,7 @@ from .articles import table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
-from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, names_only_the_asked, split_parts, splits_at_and
+from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, names_no_one_new, place_names, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import content_stems, fold, is_blank, stem, words
@@ -156,6 +156,7 @@ class Answerer:
         self.expansions = {fold(v): k for k, v in self.acronyms.items()}
         self.aliases = {**self.acronyms, **{v: k for k, v in self.acronyms.items()}}  # both directions
         self.common_words = frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", all_text))
+        self.places = frozenset().union(*(place_names(a.text) for a in index.articles.values()))
         self.corpus_stems = frozenset(content_stems(all_text))  # headings and titles included
         word_articles: dict[str, set[str]] = {}
         for doc_id, article in index.articles.items():
@@ -723,11 +724,11 @@ class Answerer:
 
     def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):
-        the sentence names only what the question rules out, or for a who-question only whom it
+        the sentence names only what the question rules out, or for a who-question no one but whom it
         names, lies outside the table or list the question names, or speaks of the opposite of what it asks."""
         if self._is_excluded(candidate, pool) or self._outside_named_part(candidate, pool):
             return True
-        if names_only_the_asked(pool.question, candidate.sentence.statement, common_words=self.common_words):
+        if names_no_one_new(pool.question, candidate.sentence.statement, common_words=self.common_words, places=self.places):
             return True
         if not pool.opposites:
             return False
@@ -872,8 +873,12 @@ class Answerer:
         for candidate in chosen:
             sentence = candidate.sentence
             introduced = self.introduced_list(sentence)
-            # A sentence that restates the question answers it only through the list it introduces.
-            if introduced and (question.wants_list or self.stems_of(sentence.statement) <= set(question.stems)):
+            # A sentence that restates the question answers it only through the list it introduces,
+            # and one chosen with an item of that list answers with the list, not the one item.
+            if introduced and (
+                question.wants_list or self.stems_of(sentence.statement) <= set(question.stems)
+                or any(other.sentence in introduced for other in chosen)
+            ):
                 group = self._leading_fit([sentence, *introduced])
                 if len(group) > 2:  # the sentence, its lead-in and at least one item
                     units += [m for m in group if m not in units]

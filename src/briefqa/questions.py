@@ -213,11 +213,15 @@ def _names_asked(name: str, question: Question) -> bool:
     return any(f" {' '.join(words(fold(asked)))} " in spelled for asked in question.names if words(asked))
 
 
-def names_only_the_asked(question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset()) -> bool:
-    """Does a who-question's sentence name no one but whom the question names, if in a fuller form?
+def names_no_one_new(
+    question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), places: frozenset[str] = frozenset(),
+) -> bool:
+    """Does a who-question's sentence name no one but whom the question names, or places?
 
     "Joaquín “El Chapo” Guzmán" is the person "the judge who sentenced El Chapo" is about, not who
-    the judge was; ``holds_answer_type`` counts the fuller name as new, so this is a veto of its own.
+    the judge was, and "San Francisco" (two capitalised words, so a person to ``holds_answer_type``)
+    is where the operative whose name is asked was deported from. ``places`` holds the names, folded,
+    that the documents use after "in" ("in San Francisco"): they are places there.
     """
     if question.answer_type not in ("person", "agent"):
         return False
@@ -225,7 +229,15 @@ def names_only_the_asked(question: Question, sentence_text: str, *, common_words
         n for n in entities.names(sentence_text) if _fresh([n.text], question)
         and (entities.is_person(n, common_words) or question.answer_type == "agent" and entities.is_org(n))
     ]
-    return bool(found) and all(_names_asked(n.text, question) for n in found)
+    return bool(found) and all(_names_asked(n.text, question) or fold(n.text) in places for n in found)
+
+
+def place_names(text: str) -> set[str]:
+    """Names, folded, that the text puts something in: "in San Francisco", but not "in Guzmán’s case"."""
+    return {
+        fold(n.text) for n in entities.names(text)
+        if re.search(r"(?:^|\W)in\s$", text[max(0, n.start - 4) : n.start]) and not re.match(r"[’']s\b", text[n.end :])
+    }
 
 
 def holds_answer_type(
