@@ -601,32 +601,34 @@ def test_an_item_of_a_long_list_is_quoted_on_its_own(engine):
     ]
 
 
-def test_a_sentence_that_restates_the_question_answers_with_the_list_it_introduces(engine):
-    # "... should be prioritized ... These include: - ..." The sentence alone repeats the question;
-    # the list after its anaphoric lead-in is the answer, quoted as far as the length limit allows.
-    answer = engine.ask("Which community-focused initiatives should be prioritized to foster trust and resilience against criminal influence?")
+@pytest.mark.parametrize(
+    ("question", "quotes"),
+    [
+        # "... should be prioritized ... These include: - ..." The sentence alone repeats the
+        # question; the list after its anaphoric lead-in is the answer, quoted as far as the length
+        # limit allows.
+        ("Which community-focused initiatives should be prioritized to foster trust and resilience against criminal influence?", [
+            "Community-focused initiatives should be prioritized to foster trust and resilience against criminal influence.",
+            "These include:",
+            "Public Education Campaigns: Inform residents about safety measures and available law enforcement support.",
+            "Support for Victims and Witnesses: Enhance protection programs to encourage cooperation and safeguard affected individuals.",
+        ]),
+        # The verifier picks the sentence and, as runner-up, the list's first item; the question
+        # does not ask for several things, but one item of three is not the answer the sentence
+        # introduces.
+        ("What does HSI do to trace weapons and money?", [
+            "HSI uses its customs and financial investigative powers to target the money laundering apparatus and weapons "
+            "procurement networks of drug trafficking groups.",
+            "This includes:",
+            "Tracing the movement of money through complex financial networks",
+            "Identifying how drug proceeds are laundered and invested",
+        ]),
+    ],
+)
+def test_a_sentence_that_introduces_a_list_answers_with_the_list(engine, question, quotes):
+    answer = engine.ask(question)
     assert answer.answered
-    assert [c.quote for c in answer.citations] == [
-        "Community-focused initiatives should be prioritized to foster trust and resilience against criminal influence.",
-        "These include:",
-        "Public Education Campaigns: Inform residents about safety measures and available law enforcement support.",
-        "Support for Victims and Witnesses: Enhance protection programs to encourage cooperation and safeguard affected individuals.",
-    ]
-    assert_exact(answer)
-
-
-def test_a_sentence_chosen_with_an_item_of_its_list_answers_with_the_list(engine):
-    # The verifier picks the sentence and, as runner-up, the list's first item; the question does
-    # not ask for several things, but one item of three is not the answer the sentence introduces.
-    answer = engine.ask("What does HSI do to trace weapons and money?")
-    assert answer.answered
-    assert [c.quote for c in answer.citations] == [
-        "HSI uses its customs and financial investigative powers to target the money laundering apparatus and weapons "
-        "procurement networks of drug trafficking groups.",
-        "This includes:",
-        "Tracing the movement of money through complex financial networks",
-        "Identifying how drug proceeds are laundered and invested",
-    ]
+    assert [c.quote for c in answer.citations] == quotes
     assert_exact(answer)
 
 
