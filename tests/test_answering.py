@@ -308,6 +308,10 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
         ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.059, below the 0.37 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
+        (
+            "What was the name of the judge who sentenced El Chapo?",
+            "the passages that could answer it name no one but whom the question names, or only repeat it",
+        ),
     ],
 )
 def test_near_misses_and_off_topic_questions_abstain(engine, question, reason):

@@ -728,12 +728,15 @@ class Answerer:
         names, lies outside the table or list the question names, or speaks of the opposite of what it asks."""
         if self._is_excluded(candidate, pool) or self._outside_named_part(candidate, pool):
             return True
-        if names_no_one_new(pool.question, candidate.sentence.statement, common_words=self.common_words, places=self.places):
+        if self._names_no_one_new(candidate, pool):
             return True
         if not pool.opposites:
             return False
         facts = sentence_facts(self, candidate)
         return asks_the_opposite(pool.opposites, facts.words, facts.stem_set, facts.negated)
+
+    def _names_no_one_new(self, candidate: Candidate, pool: Pool) -> bool:
+        return names_no_one_new(pool.question, candidate.sentence.statement, common_words=self.common_words, places=self.places)
 
     def _is_excluded(self, candidate: Candidate, pool: Pool) -> bool:
         """Does the sentence name only what the question rules out? "Which agency besides the DEA ...?"
@@ -799,7 +802,13 @@ class Answerer:
         if any(vetoed) and all(v or self._only_repeats(c, pool) for c, v in zip(candidates, vetoed)):
             if any(self._is_excluded(c, pool) for c in candidates):
                 return f"the passages that could answer it name only {_and(list(pool.question.excluded))}, which the question rules out"
+            if any(self._outside_named_part(c, pool) for c in candidates):
+                return "no row or item of the table or list the question names answers it"
+            if any(self._names_no_one_new(c, pool) for c in candidates):
+                return "the passages that could answer it name no one but whom the question names"
             return "the passages that could answer it speak of the opposite of what it asks"
+        if any(self._names_no_one_new(c, pool) for c in candidates):
+            return "the passages that could answer it name no one but whom the question names, or only repeat it"
         return "the passages that could answer it only repeat the question"
 
     def _rerank(self, hits: list[Hit], ranked: list[Candidate]) -> tuple[Hit, ...]:
