@@ -188,6 +188,7 @@ class Answerer:
         self.list_labels = {label: next(iter(keys)) for label, keys in labels.items() if len(keys) == 1}
         self.chunk_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
         self._contexts: dict[int, str] = {}
+        self._sentence_names: dict[int, tuple[entities.Name, ...]] = {}
         self._stems: dict[str, frozenset[str]] = {}
         self._variants: dict[str, list[str]] = {}
         self._stem_lists: dict[str, list[str]] = {}
@@ -736,7 +737,13 @@ class Answerer:
         return asks_the_opposite(pool.opposites, facts.words, facts.stem_set, facts.negated)
 
     def _names_no_one_new(self, candidate: Candidate, pool: Pool) -> bool:
-        return names_no_one_new(pool.question, candidate.sentence.statement, common_words=self.common_words, places=self.places)
+        if pool.question.answer_type not in ("person", "agent"):
+            return False
+        sentence = candidate.sentence
+        found = self._sentence_names.get(sentence.sentence_id)
+        if found is None:
+            found = self._sentence_names[sentence.sentence_id] = entities.names(sentence.statement)
+        return names_no_one_new(pool.question, sentence.statement, common_words=self.common_words, places=self.places, sentence_names=found)
 
     def _is_excluded(self, candidate: Candidate, pool: Pool) -> bool:
         """Does the sentence name only what the question rules out? "Which agency besides the DEA ...?"
