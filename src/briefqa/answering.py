@@ -28,7 +28,7 @@ from .articles import table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
-from .questions import UNITED_STATES, Question, analyse_question, holds_answer_type, names_no_one_new, place_names, split_parts, splits_at_and
+from .questions import UNITED_STATES, Question, analyse_question, WHO_TYPES, holds_answer_type, names_no_one_new, place_names, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import content_stems, fold, is_blank, stem, words
@@ -156,7 +156,6 @@ class Answerer:
         self.expansions = {fold(v): k for k, v in self.acronyms.items()}
         self.aliases = {**self.acronyms, **{v: k for k, v in self.acronyms.items()}}  # both directions
         self.common_words = frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", all_text))
-        self.places = frozenset().union(*(place_names(a.text) for a in index.articles.values()))
         self.corpus_stems = frozenset(content_stems(all_text))  # headings and titles included
         word_articles: dict[str, set[str]] = {}
         for doc_id, article in index.articles.items():
@@ -182,13 +181,14 @@ class Answerer:
         # lists share names neither.
         labels: dict[str, set[tuple[str, int]]] = {}
         for sentence in index.sentences:
+            if sentence.kind != "lead_in" or sentence.group is None:
+                continue
             label = words(fold(sentence.statement))
-            if sentence.kind == "lead_in" and sentence.group is not None and 2 <= len(label) <= LABEL_WORDS:
+            if 2 <= len(label) <= LABEL_WORDS:
                 labels.setdefault(" ".join(label), set()).add((sentence.source, sentence.group))
         self.list_labels = {label: next(iter(keys)) for label, keys in labels.items() if len(keys) == 1}
         self.chunk_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
         self._contexts: dict[int, str] = {}
-        self._sentence_names: dict[int, tuple[entities.Name, ...]] = {}
         self._stems: dict[str, frozenset[str]] = {}
         self._variants: dict[str, list[str]] = {}
         self._stem_lists: dict[str, list[str]] = {}
@@ -737,13 +737,16 @@ class Answerer:
         return asks_the_opposite(pool.opposites, facts.words, facts.stem_set, facts.negated)
 
     def _names_no_one_new(self, candidate: Candidate, pool: Pool) -> bool:
-        if pool.question.answer_type not in ("person", "agent"):
-            return False
-        sentence = candidate.sentence
-        found = self._sentence_names.get(sentence.sentence_id)
-        if found is None:
-            found = self._sentence_names[sentence.sentence_id] = entities.names(sentence.statement)
-        return names_no_one_new(pool.question, sentence.statement, common_words=self.common_words, places=self.places, sentence_names=found)
+        # The type is checked first so that only who-questions read (and cache) a sentence's names.
+        return pool.question.answer_type in WHO_TYPES and names_no_one_new(
+            pool.question, sentence_facts(self, candidate).names, common_words=self.common_words, places=self.places
+        )
+
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """Names the documents put something in ("in San Francisco"): read by who-questions only,
+        so found on the first one, not when the index loads."""
+        return frozenset().union(*(place_names(a.text) for a in self.index.articles.values()))
 
     def _is_excluded(self, candidate: Candidate, pool: Pool) -> bool:
         """Does the sentence name only what the question rules out? "Which agency besides the DEA ...?"
@@ -806,15 +809,16 @@ class Answerer:
         if pool.negated and not any(sentence_facts(self, c).negated for c in candidates):
             return f"the question asks about what is not so, and no relevant passage {giving}negates anything"
         vetoed = [self.word_veto(c, pool) for c in candidates]
+        no_one_new = any(self._names_no_one_new(c, pool) for c in candidates)
         if any(vetoed) and all(v or self._only_repeats(c, pool) for c, v in zip(candidates, vetoed)):
             if any(self._is_excluded(c, pool) for c in candidates):
                 return f"the passages that could answer it name only {_and(list(pool.question.excluded))}, which the question rules out"
             if any(self._outside_named_part(c, pool) for c in candidates):
                 return "no row or item of the table or list the question names answers it"
-            if any(self._names_no_one_new(c, pool) for c in candidates):
+            if no_one_new:
                 return "the passages that could answer it name no one but whom the question names"
             return "the passages that could answer it speak of the opposite of what it asks"
-        if any(self._names_no_one_new(c, pool) for c in candidates):
+        if no_one_new:
             return "the passages that could answer it name no one but whom the question names, or only repeat it"
         return "the passages that could answer it only repeat the question"
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import entities
 from .terms import fold, stem, words
 
 if TYPE_CHECKING:
@@ -111,10 +112,16 @@ class SentenceFacts:
     numbers: tuple[str, ...]
     capitalised: tuple[str, ...]
     length: int
+    statement: str = ""
 
     @cached_property
     def stem_set(self) -> frozenset[str]:
         return frozenset(self.stems)
+
+    @cached_property
+    def names(self) -> tuple[entities.Name, ...]:
+        """Read only by the checks that need them (who-questions), so not with the rest."""
+        return entities.names(self.statement)
 
 
 def sentence_facts(answerer: Answerer, candidate: Candidate) -> SentenceFacts:
@@ -129,6 +136,7 @@ def sentence_facts(answerer: Answerer, candidate: Candidate) -> SentenceFacts:
             folded, stems, frozenset(_bigrams(stems)), frozenset(words(folded)), frozenset(words(candidate.context)),
             frozenset(words(paragraph)), paragraph, negated(folded),
             tuple(re.findall(r"\d[\d,.]*", sentence.statement)), tuple(w for w in tokens[1:] if w[:1].isupper()), len(tokens),
+            sentence.statement,
         )
     return cached
 

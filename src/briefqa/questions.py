@@ -213,22 +213,26 @@ def _names_asked(name: str, question: Question) -> bool:
     return any(f" {' '.join(words(fold(asked)))} " in spelled for asked in question.names if words(asked))
 
 
+# Answer types asking who: a person, or a person or body.
+WHO_TYPES = ("person", "agent")
+
+
 def names_no_one_new(
-    question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), places: frozenset[str] = frozenset(),
-    sentence_names: tuple[entities.Name, ...] | None = None,
+    question: Question, sentence_names: tuple[entities.Name, ...], *, common_words: frozenset[str] = frozenset(),
+    places: frozenset[str] = frozenset(),
 ) -> bool:
-    """Does a who-question's sentence name no one but whom the question names, or places?
+    """Does a who-question's sentence (``sentence_names``: the names in it) name no one but whom the
+    question names, or places?
 
     "Joaquín “El Chapo” Guzmán" is the person "the judge who sentenced El Chapo" is about, not who
     the judge was, and "San Francisco" (two capitalised words, so a person to ``holds_answer_type``)
     is where the operative whose name is asked was deported from. ``places`` holds the names, folded,
-    that the documents use after "in" ("in San Francisco"): they are places there. ``sentence_names``
-    are the sentence's names if already found.
+    that the documents use after "in" ("in San Francisco"): they are places there.
     """
-    if question.answer_type not in ("person", "agent"):
+    if question.answer_type not in WHO_TYPES:
         return False
     found = [
-        n for n in (entities.names(sentence_text) if sentence_names is None else sentence_names) if _fresh([n.text], question)
+        n for n in sentence_names if _fresh([n.text], question)
         and (entities.is_person(n, common_words) or question.answer_type == "agent" and entities.is_org(n))
     ]
     return bool(found) and all(_names_asked(n.text, question) or fold(n.text) in places for n in found)
