@@ -1,6 +1,7 @@
 import pytest
 
 from briefqa import entities
+from briefqa.answering import names_row
 from briefqa.errors import InvalidInput
 from briefqa.features import negated
 from briefqa.questions import analyse_question, names_no_one_new, place_names, split_parts
@@ -477,28 +478,61 @@ def test_a_named_table_is_found_by_its_headers(engine, question, headers):
 
 
 @pytest.mark.parametrize(
-    ("question", "outside", "inside", "confidence", "shown_first"),
+    ("question", "outside", "inside", "confidence", "answered", "shown_first"),
     [
         # "Removal Date: April 2024", a list item beside the table, matches "remove" and "date"
         # better than the row does, and was the confident (0.633) and wrong answer before the veto.
+        # The row is named by its label, so half the bar answers it.
         ("On what date did the operation to remove the Sinaloa operative take place, per the operation detail table?",
          "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.205,
-         "Date of Operation | March 15, 2024 |"),
+         True, "Date of Operation | March 15, 2024 |"),
         # The table row on the apprehension technique shares "arrest" and "operation" and was the
         # confident (0.649) and wrong answer; the list item names the arrest site.
         ("Where was the Sinaloa operative arrested, according to the operation highlights?",
          "Operation Aspect: Apprehension Technique; Details: Focused surveillance followed by tactical arrest.",
-         "Arrest Site: Bay Area, California", 0.088, "Operation Highlights:"),
+         "Arrest Site: Bay Area, California", 0.088, False, "Operation Highlights:"),
     ],
 )
-def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, outside, inside, confidence, shown_first):
+def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, outside, inside, confidence, answered, shown_first):
     answerer = engine._ready()[1]
     pool = answerer.pool(question)
     eligible = {c.sentence.statement: answerer.eligible(c, pool) for c in pool.candidates}
     assert eligible[outside] is False and eligible[inside] is True
     answer = engine.ask(question)
-    assert not answer.answered and answer.confidence == confidence
+    assert answer.confidence == confidence
+    assert answer.answered is answered and (not answered or answer.answer.startswith(shown_first))
     assert shown_first in answer.passages[0].chunk.text
+
+
+@pytest.mark.parametrize(
+    ("question", "row", "named"),
+    [
+        ("On what date did the operation take place?", "Date of Operation | March 15, 2024 |", True),
+        ("What charges are listed for the deported operative?", "Charges | Drug Trafficking and Organized Crime |", True),
+        # "charged" is not "charges": a verb that shares the label's stem does not name the row.
+        ("What has happened to the fees charged by people who smuggle migrants?", "Charges | Drug Trafficking and Organized Crime |", False),
+        # Every word of the label, not some of them.
+        ("What date did the human smuggling campaign start?", "Date of Operation | March 15, 2024 |", False),
+    ],
+)
+def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, named):
+    sentence = next(s for s in engine._ready()[1].index.sentences if s.text == row)
+    assert names_row(question, sentence) is named
+
+
+def test_a_table_row_the_question_names_by_its_label_needs_half_the_bar(engine):
+    """The verifier, trained on prose, rates this lookup 0.208, under the 0.37 bar; every row named
+    by its label and ranked first on our news sets (21) was the right answer (docs/verifier.md)."""
+    question = "Before the cooperation, how was information sharing described?"
+    answer = engine.ask(question)
+    assert answer.answered and answer.confidence == 0.208
+    assert answer.answer.startswith("Information Sharing | Delayed and fragmented | Real-time and integrated |")
+    # Half of any bar: a stricter request refuses it, and names the bar it missed.
+    strict = engine.ask(question, min_confidence=0.5)
+    assert not strict.answered and strict.reason.endswith("confidence 0.208, below the 0.25 needed")
+    # A row that is not named keeps the whole bar.
+    unnamed = engine.ask("What security protocols guarded the transfer to Mexico?")
+    assert not unnamed.answered and unnamed.reason.endswith("below the 0.37 needed")
 
 
 @pytest.mark.parametrize(

@@ -99,11 +99,12 @@ def test_paraphrases_written_after_the_calibration_change(engine):
     """tests/data/late_paraphrases.jsonl: 17 answerable questions in other words than the articles',
     written after the foreign-share shift was fixed. First run: answers 0.588, recall 0.941; the
     same code with the calibration before the shift answered 0.529. With ruled-out names,
-    institutions named both ways and the retrain they needed: 0.706.
+    institutions named both ways and the retrain they needed: 0.706. A table row named by its
+    label needs half the bar (tenth session): 0.765.
     """
     figures = evaluate(load_gold(DATA / "late_paraphrases.jsonl"), engine.ask, raw_text).figures()
     assert figures["questions"] == 17
-    assert figures["answer_accuracy"] >= 0.55
+    assert figures["answer_accuracy"] >= 0.70
     assert figures["abstention_accuracy"] is None
     assert figures["citation_exactness"] == 1.0
 
@@ -114,13 +115,14 @@ def test_a_blind_set_committed_before_its_first_run(engine):
     wrong answers. Two of its failures prompted general fixes, so it is a regression guard from
     here on (docs/verifier.md, eighth session). The named-table veto refuses a list item beside
     the table the question names. A question whose names no one article holds together is
-    answered part by part (answers 0.682).
+    answered part by part (answers 0.682). A table row named by its label needs half the bar
+    (tenth session): 0.727.
     """
     report = evaluate(load_gold(DATA / "blind.jsonl"), engine.ask, raw_text)
     figures = report.figures()
     assert figures["questions"] == 40
     assert figures["evidence_recall@5"] >= 0.90
-    assert figures["answer_accuracy"] >= 0.63
+    assert figures["answer_accuracy"] >= 0.70
     assert figures["abstention_accuracy"] == 1.0
     assert sum(r.answered and not r.correct for r in report.results if r.answerable) == 1
     assert figures["citation_exactness"] == 1.0
@@ -137,13 +139,15 @@ def test_a_second_blind_set(engine):
     items alone, and a who-question is not answered by a sentence naming only whom it asks
     about ("the judge who sentenced El Chapo"); the calibration that veto refitted answers one
     more question (answers 0.682, abstention 1.00), and "What is HSI within the Department of
-    Homeland Security?" no longer asks for an organisation (0.727).
+    Homeland Security?" no longer asks for an organisation (0.727). In the tenth session its two
+    table questions refused at 0.315 and 0.194 were answered: a row the question names by its
+    label needs half the bar (0.818).
     """
     report = evaluate(load_gold(DATA / "blind2.jsonl"), engine.ask, raw_text)
     figures = report.figures()
     assert figures["questions"] == 40
     assert figures["evidence_recall@5"] >= 0.95
-    assert figures["answer_accuracy"] >= 0.68
+    assert figures["answer_accuracy"] >= 0.79
     assert figures["abstention_accuracy"] == 1.0
     assert not any(r.answered and not r.correct for r in report.results if r.answerable)
     assert figures["citation_exactness"] == 1.0

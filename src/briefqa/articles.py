@@ -73,7 +73,7 @@ def _is_table_line(text: str) -> bool:
     return text.count("|") >= 2 or bool(_TABLE_SEPARATOR.match(text))
 
 
-def _cells(text: str) -> list[str]:
+def row_cells(text: str) -> list[str]:
     return [cell.strip() for cell in text.strip().strip("|").split("|")]
 
 
@@ -82,7 +82,7 @@ def table_headers(text: str, first_row_start: int) -> list[str]:
     for line in reversed(text[:first_row_start].splitlines()):
         line = line.strip()
         if line and not _TABLE_SEPARATOR.match(line):
-            return [cell for cell in _cells(line) if cell] if _is_table_line(line) else []
+            return [cell for cell in row_cells(line) if cell] if _is_table_line(line) else []
     return []
 
 
@@ -131,9 +131,9 @@ def parse_article(source: str, text: str, *, format: str = "text", pages: tuple[
                 continue
             if table_headers is None:
                 group += 1
-                table_headers = _cells(line.text)
+                table_headers = row_cells(line.text)
                 continue
-            cells = _cells(line.text)
+            cells = row_cells(line.text)
             blocks.append(Block("row", line.start, line.end, section, _row_statement(table_headers, cells), group))
             continue
         table_headers = None

@@ -39,7 +39,8 @@ def _engine(index_dir: Path | None, min_confidence: float | None = None):
 def _min_confidence_option(function):
     return click.option(
         "--min-confidence", type=click.FloatRange(0, 1), default=None,
-        help="Answer only at this calibrated confidence or above (default: $BRIEFQA_MIN_CONFIDENCE, "
+        help="Answer only at this calibrated confidence or above, half of it for a table row the question names by "
+        "its label (default: $BRIEFQA_MIN_CONFIDENCE, "
         "else the verifier's threshold). Lower answers more and refuses less; the vetoes still apply.",
     )(function)
 

@@ -50,7 +50,8 @@ class AskRequest(BaseModel):
     top_k: TopK = 5
     min_confidence: float | None = Field(
         None, ge=0, le=1, strict=True,
-        description="Answer only when the calibrated confidence reaches this. Default: the server's setting, "
+        description="Answer only when the calibrated confidence reaches this (half of it for a table row the question names by its "
+        "label). Default: the server's setting, "
         "else the verifier's threshold (GET /health names it). Lower answers more questions and refuses fewer unanswerable ones.",
     )
 
