@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         build_index(ROOT / "seeds", news, progress=False, verifier_dir=args.verifier)
         build_index(DATA / "squad" / "corpus", squad, progress=False, verifier_dir=args.verifier)
         news_engine = Engine(news)
-        for name in ("dev", "mixed", "fresh", "near_misses", "late_paraphrases", "blind", "blind2", "blind3"):
+        for name in ("dev", "mixed", "fresh", "near_misses", "late_paraphrases", "blind", "blind2", "blind3", "blind4"):
             sweep(news_engine, DATA / f"{name}.jsonl", f"news {name}", thresholds)
         sweep(Engine(squad), DATA / "squad" / "heldout.jsonl", "SQuAD held-out", thresholds)
 

@@ -4,7 +4,7 @@ from briefqa import entities
 from briefqa.answering import names_row
 from briefqa.errors import InvalidInput
 from briefqa.features import negated
-from briefqa.questions import analyse_question, names_no_one_new, place_names, split_parts
+from briefqa.questions import analyse_question, names_no_one_new, names_nothing_new, place_names, split_parts
 from briefqa.terms import fold
 from briefqa.verifier import POOL_SIZE
 
@@ -308,7 +308,7 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
-        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.059, below the 0.37 needed"),
+        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.059, below the 0.375 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
         (
             "What was the name of the judge who sentenced El Chapo?",
@@ -484,7 +484,7 @@ def test_a_named_table_is_found_by_its_headers(engine, question, headers):
         # better than the row does, and was the confident (0.633) and wrong answer before the veto.
         # The row is named by its label, so half the bar answers it.
         ("On what date did the operation to remove the Sinaloa operative take place, per the operation detail table?",
-         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.205,
+         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.204,
          True, "Date of Operation | March 15, 2024 |"),
         # The table row on the apprehension technique shares "arrest" and "operation" and was the
         # confident (0.649) and wrong answer; the list item names the arrest site.
@@ -505,6 +505,50 @@ def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, 
 
 
 @pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which bank did the cartel use to move its money?", "bank"),
+        ("Which darknet drug market do the gangs sell on?", "market"),
+        ("What trading company helped settle Huguenots near the Cape?", "company"),
+        # A kind, not a name: "what sort of front firms" is answered by "shell companies".
+        ("What sort of front firms does ICE try to uncover?", None),
+        ("What does ICE share with banks?", None),
+        ("Which agency leads the campaign?", None),
+    ],
+)
+def test_a_question_asking_which_bank_or_firm_wants_a_name(question, kind):
+    assert analyse_question(question).named_kind == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "vetoed"),
+    [
+        # The near miss a careless reader quotes: the subject, but no bank named.
+        ("This approach often includes identifying shell companies, investigating money laundering activities, "
+         "and collaborating with international financial institutions.", True),
+        # A capitalised word that only opens the sentence is not a name.
+        ("Cybercrime, including identity theft and darknet drug sales, poses additional challenges.", True),
+        ("ICE traced the money through Banco Nacional accounts.", False),
+    ],
+)
+def test_a_which_bank_question_is_not_answered_by_a_sentence_naming_nothing(sentence, vetoed):
+    question = analyse_question("Which bank does ICE work with on money laundering cases?")
+    assert names_nothing_new(question, entities.names(sentence)) is vetoed
+
+
+def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
+    """The verifier's favourite (0.504, over the bar) names no bank; what is left is rated 0.088."""
+    question = "Which international bank does ICE collaborate with when tracing illicit funds?"
+    answerer = engine._ready()[1]
+    pool = answerer.pool(question)
+    best = answerer.judge(pool)[0]
+    assert best.sentence.text == "By tracing illicit funds, ICE can seize assets and dismantle financial networks."
+    assert not answerer.eligible(best, pool)
+    answer = engine.ask(question)
+    assert not answer.answered and answer.confidence == 0.088
+
+
+@pytest.mark.parametrize(
     ("question", "row", "named"),
     [
         ("On what date did the operation take place?", "Date of Operation | March 15, 2024 |", True),
@@ -521,18 +565,18 @@ def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, 
 
 
 def test_a_table_row_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The verifier, trained on prose, rates this lookup 0.208, under the 0.37 bar; every row named
+    """The verifier, trained on prose, rates this lookup 0.207, under the 0.375 bar; every row named
     by its label and ranked first on our news sets (21) was the right answer (docs/verifier.md)."""
     question = "Before the cooperation, how was information sharing described?"
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.208
+    assert answer.answered and answer.confidence == 0.207
     assert answer.answer.startswith("Information Sharing | Delayed and fragmented | Real-time and integrated |")
     # Half of any bar: a stricter request refuses it, and names the bar it missed.
     strict = engine.ask(question, min_confidence=0.5)
-    assert not strict.answered and strict.reason.endswith("confidence 0.208, below the 0.25 needed")
+    assert not strict.answered and strict.reason.endswith("confidence 0.207, below the 0.25 needed")
     # A row that is not named keeps the whole bar.
     unnamed = engine.ask("What security protocols guarded the transfer to Mexico?")
-    assert not unnamed.answered and unnamed.reason.endswith("below the 0.37 needed")
+    assert not unnamed.answered and unnamed.reason.endswith("below the 0.375 needed")
 
 
 @pytest.mark.parametrize(
@@ -690,9 +734,9 @@ LIST_BELOW_THRESHOLD = "What benefits of enhanced bilateral cooperation between 
 def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
     refused = engine.ask(LIST_BELOW_THRESHOLD)
     assert not refused.answered
-    assert refused.reason == "no passage is likely to answer it: confidence 0.315, below the 0.37 needed"
+    assert refused.reason == "no passage is likely to answer it: confidence 0.316, below the 0.375 needed"
     answered = engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.25)
-    assert answered.answered and answered.confidence == 0.315
+    assert answered.answered and answered.confidence == 0.316
     assert [(c.source, c.start, c.end) for c in answered.citations] == [
         ("004_434760b6812f335f.txt", start, end) for start, end in [(3616, 3659), (3662, 3734), (3737, 3800), (3803, 3871), (3874, 3938)]
     ]
@@ -719,5 +763,5 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     engine = Engine(index_dir, auto_reload=False, min_confidence=0.25)
     assert engine.ask(LIST_BELOW_THRESHOLD).answered
     assert not engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.5).answered
-    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.37)")
+    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.375)")
     assert engine.health().answer_threshold == 0.25

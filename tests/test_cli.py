@@ -26,7 +26,7 @@ def test_ask_prints_the_answer_then_numbered_sources(index_dir):
     assert lines[2] == "Sources:"
     assert lines[3].startswith("[1] 002_47b46ce98c28fd65.txt, HSI’s Focus on Disrupting Drug Trafficking Networks › Impact on Drug Trafficking Landscape")
     assert lines[4].strip() == "“Seizure of over $522 million in illicit currency in 2021”"
-    assert lines[-1] == "Confidence 0.669 (answers need 0.37)."
+    assert lines[-1] == "Confidence 0.669 (answers need 0.375)."
 
 
 def test_ask_json_is_the_api_shape(index_dir):
@@ -48,7 +48,7 @@ def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
     assert run("ask", question, index_dir=index_dir).stdout.startswith("The articles do not answer this")
     answered = run("ask", question, "--min-confidence", "0.25", index_dir=index_dir)
     assert answered.stdout.startswith("Benefits of Enhanced Bilateral Cooperation: [1] Streamlined extradition"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.315 (answers need 0.25)."
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.316 (answers need 0.25)."
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFQA_INDEX_DIR": str(index_dir), "BRIEFQA_MIN_CONFIDENCE": "0.25"}
     from_env = subprocess.run([BRIEFQA, "ask", question], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert from_env.stdout == answered.stdout
@@ -124,7 +124,7 @@ def test_eval_breaks_the_figures_down_by_kind_of_question(index_dir):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.split("handled by kind (answered right, or refused when unanswerable):\n")[1].splitlines()
     assert [line.split()[:4] for line in lines] == [
-        ["fact", "7", "of", "7"], ["paraphrase", "4", "of", "8"], ["table", "2", "of", "3"], ["list", "1", "of", "2"],
+        ["fact", "7", "of", "7"], ["paraphrase", "4", "of", "8"], ["table", "3", "of", "3"], ["list", "1", "of", "2"],
         ["multi", "1", "of", "2"], ["unanswerable", "13", "of", "13"], ["offtopic", "5", "of", "5"],
     ]
     as_json = json.loads(run("eval", str(DATA / "blind.jsonl"), "--json", index_dir=index_dir).stdout)

@@ -177,8 +177,8 @@ def test_the_foreign_share_is_the_weight_of_question_words_no_document_uses(engi
 
 def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
     """"crackdown", "heading north", "people per day": no sentence can echo them. The trees score
-    the sentence that answers at 0.301; read as an echoing question's score that is 0.365, under
-    the bar (0.37); the card's shift, fitted on the training questions, reads it as 0.446."""
+    the sentence that answers at 0.301; read as an echoing question's score that is 0.370, under
+    the bar (0.375); the card's shift, fitted on the training questions, reads it as 0.444."""
     answerer = engine._ready()[1]
     question = "Roughly how many people per day has the crackdown kept from heading north?"
     pool = answerer.pool(question)
@@ -187,7 +187,7 @@ def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
     best = max(c.score for c in answerer.judge(pool) if answerer.eligible(c, pool))
     assert answerer.verifier.confidence(best) < answerer.verifier.card.threshold <= answerer.verifier.confidence(best, share)
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.446
+    assert answer.answered and answer.confidence == 0.444
     assert "approximately 900 migrants each day" in answer.answer
 
 

@@ -50,6 +50,7 @@ class Question:
     measured: str | None = None  # "how many pounds of fentanyl" -> "fentanyl": what the count is of
     excluded: tuple[str, ...] = ()  # "besides the DEA" -> ("DEA",): ruled out as the answer
     table: str | None = None  # "according to the operation detail table" -> "operation detail"
+    named_kind: str | None = None  # "Which international bank ...?" -> "bank": something known by its name
 
 
 def analyse_question(text: str) -> Question:
@@ -77,8 +78,40 @@ def analyse_question(text: str) -> Question:
         table = None
     return Question(
         text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core, measured,
-        excluded, table.group(1).replace("-", " ").strip() if table else None,
+        excluded, table.group(1).replace("-", " ").strip() if table else None, _named_kind(folded),
     )
+
+
+# Kinds of thing known by a proper name. "Which bank ...?" is answered by naming a bank; a sentence
+# that names nothing ("... and collaborating with international financial institutions") cannot.
+NAMED_KINDS = frozenset({
+    "bank", "banks", "company", "companies", "corporation", "corporations", "firm", "firms", "airline", "airlines",
+    "market", "markets", "marketplace", "marketplaces", "newspaper", "newspapers", "website", "websites", "brand", "brands",
+})
+# Words between "which" and the noun that do not end the phrase: "which exact firm". "What kind of bank"
+# asks for a kind, not a name, so "kind", "sort" and "type" end it.
+_KIND_LEAD = {"the", "a", "an", "exact", "specific", "particular"}
+_KIND_OF = {"kind", "kinds", "sort", "sorts", "type", "types"}
+
+
+def _named_kind(folded: str) -> str | None:
+    """The kind of named thing a which- or what-question asks for: "Which darknet drug market ...?" -> "market"."""
+    match = re.search(r"\b(?:which|what)\s+(.*)", folded)
+    if not match:
+        return None
+    following = list(itertools.dropwhile(lambda w: w in _KIND_LEAD, words(match.group(1))))
+    for word in following[:3]:
+        if word in _CLAUSE_BREAKS or word in _AUXILIARIES or word in _KIND_OF:
+            return None
+        if word in NAMED_KINDS:
+            return word
+    return None
+
+
+def names_nothing_new(question: Question, sentence_names: tuple[entities.Name, ...]) -> bool:
+    """Does a sentence name nothing the question does not, when the question asks which bank, firm or
+    market? A capitalised word that only opens the sentence is no name (``entities.names``)."""
+    return question.named_kind is not None and not any(_fresh([n.text], question) for n in sentence_names)
 
 
 # "the operation detail table", "this security-aspect table": a table named by its headers.
