@@ -1,5 +1,5 @@
 """Recall, answer and abstention accuracy at several verifier thresholds, on the news sets (dev, mixed,
-fresh, near misses, late paraphrases, blind, blind 2, blind 3) and the held-out SQuAD articles: what docs/verifier.md's threshold tables show (about 3 minutes).
+fresh, near misses, late paraphrases, blind, blind 2, blind 3, blind 4) and the held-out SQuAD articles: what docs/verifier.md's threshold tables show (about 3 minutes).
 `--verifier DIR` sweeps a trial's verifier instead of the committed one.
 
 A measurement only: the shipped threshold is chosen by scripts/train_verifier.py on training
