@@ -529,6 +529,9 @@ def test_a_question_asking_which_bank_or_firm_wants_a_name(question, kind):
         # A capitalised word that only opens the sentence is not a name.
         ("Cybercrime, including identity theft and darknet drug sales, poses additional challenges.", True),
         ("ICE traced the money through Banco Nacional accounts.", False),
+        # A nationality or a country is not the name of a bank.
+        ("ICE has adapted its methods to leverage innovative tools in its fight against Venezuelan gangs.", True),
+        ("The money moved through accounts in Colombia.", True),
     ],
 )
 def test_a_which_bank_question_is_not_answered_by_a_sentence_naming_nothing(sentence, vetoed):
@@ -536,8 +539,16 @@ def test_a_which_bank_question_is_not_answered_by_a_sentence_naming_nothing(sent
     assert names_nothing_new(question, entities.names(sentence)) is vetoed
 
 
+@pytest.mark.parametrize(
+    ("word", "nationality"),
+    [("Venezuelan", True), ("Mexican", True), ("Colombian", True), ("Venezuela", False), ("Cemex", False), ("Guzmán", False)],
+)
+def test_a_nationality_is_told_from_a_name(word, nationality):
+    assert entities.is_nationality(entities.Name(word, 0, len(word))) is nationality
+
+
 def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
-    """The verifier's favourite (0.504, over the bar) names no bank; what is left is rated 0.088."""
+    """The verifier's favourite (0.504, over the bar) names no bank; what is left is rated 0.001."""
     question = "Which international bank does ICE collaborate with when tracing illicit funds?"
     answerer = engine._ready()[1]
     pool = answerer.pool(question)
@@ -545,7 +556,7 @@ def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
     assert best.sentence.text == "By tracing illicit funds, ICE can seize assets and dismantle financial networks."
     assert not answerer.eligible(best, pool)
     answer = engine.ask(question)
-    assert not answer.answered and answer.confidence == 0.088
+    assert not answer.answered and answer.confidence == 0.001
 
 
 @pytest.mark.parametrize(

@@ -155,6 +155,17 @@ def is_country(phrase: str) -> bool:
     return fold(phrase).strip(". ") in COUNTRIES or fold(phrase).removeprefix("the ") in COUNTRIES
 
 
+def is_nationality(name: Name) -> bool:
+    """One word naming a country's people or things: "Venezuelan", "Mexican", "Colombian"."""
+    if len(name.words) != 1:
+        return False
+    word = name.words[0]
+    return any(
+        len(word) > len(country) - 2 and word[: max(5, len(country) - 1)] == country[: max(5, len(country) - 1)]
+        for country in COUNTRIES if " " not in country and len(country) >= 5 and word != country
+    )
+
+
 def is_org(name: Name) -> bool:
     return name.is_acronym or any(w in ORG_WORDS for w in name.words)
 

@@ -110,8 +110,11 @@ def _named_kind(folded: str) -> str | None:
 
 def names_nothing_new(question: Question, sentence_names: tuple[entities.Name, ...]) -> bool:
     """Does a sentence name nothing the question does not, when the question asks which bank, firm or
-    market? A capitalised word that only opens the sentence is no name (``entities.names``)."""
-    return question.named_kind is not None and not any(_fresh([n.text], question) for n in sentence_names)
+    market? A capitalised word that only opens the sentence is no name (``entities.names``), and a
+    country or a nationality ("Venezuelan gangs") is not the name of a bank."""
+    return question.named_kind is not None and not any(
+        _fresh([n.text], question) and not entities.is_country(n.text) and not entities.is_nationality(n) for n in sentence_names
+    )
 
 
 # "the operation detail table", "this security-aspect table": a table named by its headers.
