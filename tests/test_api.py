@@ -6,7 +6,7 @@ from briefqa.engine import Engine
 
 from .conftest import SEEDS, raw_text
 
-ASK_KEYS = {"question", "answered", "answer", "confidence", "citations", "passages", "reason"}
+ASK_KEYS = {"question", "answered", "answer", "confidence", "citations", "passages", "reason", "needed"}
 CITATION_KEYS = {"n", "source", "title", "section", "start", "end", "quote", "page"}
 PASSAGE_KEYS = {"chunk_id", "source", "title", "section", "start", "end", "text", "score"}
 
@@ -33,11 +33,20 @@ def test_ask_takes_a_min_confidence_for_one_request(client):
     question = "What benefits of enhanced bilateral cooperation between the U.S. and Mexico are listed?"
     refused = client.post("/ask", json={"question": question}).json()
     assert refused["answered"] is False and refused["reason"].endswith("confidence 0.316, below the 0.375 needed")
+    assert refused["needed"] == 0.375
     body = client.post("/ask", json={"question": question, "min_confidence": 0.25}).json()
-    assert body["answered"] is True and body["confidence"] == 0.316
+    assert body["answered"] is True and body["confidence"] == 0.316 and body["needed"] == 0.25
     assert [(c["source"], c["start"], c["end"]) for c in body["citations"]] == [
         ("004_434760b6812f335f.txt", start, end) for start, end in [(3616, 3659), (3662, 3734), (3737, 3800), (3803, 3871), (3874, 3938)]
     ]
+
+
+def test_ask_says_what_a_table_row_named_by_its_label_needed(client):
+    body = client.post("/ask", json={"question": "Before the cooperation, how was information sharing described?"}).json()
+    assert body["answered"] is True and body["confidence"] == 0.207 and body["needed"] == 0.1875
+    # A veto refuses before any confidence is weighed, so nothing was needed.
+    vetoed = client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2022?"}).json()
+    assert vetoed["answered"] is False and vetoed["needed"] is None
 
 
 def test_ask_abstains_but_still_returns_passages(client):

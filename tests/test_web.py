@@ -197,6 +197,12 @@ def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.32); answers here need 0.25"
     assert "Streamlined extradition and repatriation processes" in browser.find_element(By.CSS_SELECTOR, ".answer").text
     bar.select_by_value("")
+    # A table row the question names by its label needed half the bar, and the page says so.
+    submit(browser, "Question", "Before the cooperation, how was information sharing described?")
+    wait_text(browser, ".confidence", "half the bar")
+    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
+        "Confidence: low (0.21); a table row the question names by its label needs 0.1875, half the bar"
+    )
     assert console_errors(browser) == []
 
 

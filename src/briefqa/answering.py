@@ -523,8 +523,8 @@ class Answerer:
         question = pool.question
         passages = self._passages([], pool.hits, top_k)
 
-        def abstain(reason: str, confidence: float = 0.0, shown: tuple[Hit, ...] = passages) -> Answer:
-            return Answer(question.text, False, None, round(confidence, 3), (), shown, reason)
+        def abstain(reason: str, confidence: float = 0.0, shown: tuple[Hit, ...] = passages, needed: float | None = None) -> Answer:
+            return Answer(question.text, False, None, round(confidence, 3), (), shown, reason, needed)
 
         if pool.unknown:  # a name or figure the articles never mention: nothing here can be about it
             return abstain(pool.unknown)
@@ -544,21 +544,21 @@ class Answerer:
             parts, part_passages = self._two_parts(question, split, threshold)
             if not parts:
                 shown = self._passages([], [*part_passages, *reranked], top_k)
-                return abstain("no two passages answer both parts of the question", 0.0, shown)
+                return abstain("no two passages answer both parts of the question", 0.0, shown, threshold)
             units, confidence = parts
             answer_text, citations = self._render(units)
             shown = self._passages(units, [*part_passages, *reranked], top_k)
-            return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown)
+            return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown, needed=threshold)
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
         bar = threshold * ROW_LOOKUP_SHARE if names_row(question.text, ranked[0].sentence) else threshold
         if confidence < bar:
-            return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {bar:g} needed", confidence, passages)
+            return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {bar:g} needed", confidence, passages, bar)
         chosen = self._choose(question, ranked, pool.required)
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
-        return Answer(question.text, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k))
+        return Answer(question.text, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k), needed=bar)
 
     def _passages(self, units: list[Sentence], hits: tuple[Hit, ...] | list[Hit], top_k: int) -> tuple[Hit, ...]:
         """The passages an answer shows: the chunks it quotes first (a pair's second sentence or a

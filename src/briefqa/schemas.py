@@ -108,6 +108,10 @@ class AskResponse(BaseModel):
     citations: list[CitationOut]
     passages: list[PassageOut] = Field(description="Ranked retrieved passages, returned even when the system abstains")
     reason: str | None = Field(None, description="Why briefqa abstained, in words; null when it answered")
+    needed: float | None = Field(
+        None, description="The calibrated confidence this answer had to reach: the bar in force, or half of it for a table row "
+        "the question names by its label; null when a veto refused the question before any confidence was weighed",
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -119,6 +123,7 @@ class AskResponse(BaseModel):
             citations=[CitationOut.of(c) for c in answer.citations],
             passages=[PassageOut.of(h) for h in answer.passages],
             reason=answer.reason or None,
+            needed=answer.needed,
         )
 
 

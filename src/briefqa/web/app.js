@@ -176,7 +176,10 @@ async function ask(question) {
   if (answer.answered) {
     const level = confidenceWords(answer.confidence);
     const needed = bar ? Number(bar) : state.health && state.health.answer_threshold;
-    const line = `Confidence: ${level} (${answer.confidence.toFixed(2)})` + (needed == null ? "" : `; answers here need ${needed}`);
+    // A table row the question names by its label needs half the bar; say so rather than show a bar it did not meet.
+    const rowLookup = answer.needed != null && needed != null && answer.needed < needed;
+    const line = `Confidence: ${level} (${answer.confidence.toFixed(2)})` + (needed == null ? ""
+      : rowLookup ? `; a table row the question names by its label needs ${answer.needed}, half the bar` : `; answers here need ${needed}`);
     target.replaceChildren(
       element("div", { class: "card" },
         withMarkers(answer.answer, answer.citations, cards),
