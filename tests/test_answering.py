@@ -386,6 +386,24 @@ def test_by_how_much_is_answered_by_a_percentage(engine):
 
 
 @pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What share of smuggled migrants end up in forced labour?", "percent"),
+        ("What share of the seized cocaine came through Colombia?", "percent"),
+        # "share" as a verb asks for what is shared.
+        ("What does HSI share with its foreign counterparts?", None),
+    ],
+)
+def test_what_share_of_asks_for_a_proportion(question, kind):
+    assert analyse_question(question).answer_type == kind
+
+
+def test_a_share_is_not_answered_by_a_sentence_without_a_proportion(engine):
+    answer = engine.ask("What share of Venezuelan gangs in the U.S. recruit other immigrants?")
+    assert not answer.answered and answer.reason == "no relevant passage gives a percent"
+
+
+@pytest.mark.parametrize(
     ("question", "quote_start"),
     [
         pytest.param(

@@ -157,9 +157,10 @@ def test_a_fourth_blind_set(engine):
     answers 0.773, abstention 0.833: three unanswerable questions answered, two of them "Which bank
     ...?" and "Which darknet drug market ...?" by a sentence that names none. The which-bank veto
     refuses those; the calibration it refitted moved the bar from 0.37 to 0.375, and two questions
-    rated 0.370 are refused (answers 0.727, abstention 0.944).
+    rated 0.370 are refused (answers 0.727, abstention 0.944). "What share of ...?" now asks for a
+    proportion, as "what percentage" does, and its third false answer is refused (abstention 1.00).
     """
-    _holds_its_bar(engine, "blind4", recall=0.95, answers=0.72, abstention=0.94, wrong_answers=1)
+    _holds_its_bar(engine, "blind4", recall=0.95, answers=0.72, abstention=1.0, wrong_answers=1)
 
 
 def test_every_kind_of_dev_question_is_mostly_handled(dev_report):

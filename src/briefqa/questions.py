@@ -202,6 +202,8 @@ def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None
         return ("amount" if set(tokens) & _MONEY_WORDS else "quantity"), next(iter(phrase_after(r"how much")[:1]), None)
     if re.search(r"\bby (what|how much) percent|\bhow much percent", folded):
         return "percent", None
+    if re.search(r"\b(?:what|which) share of\b", folded):  # "What share of the gang members ...?" asks for a proportion
+        return "percent", "share"
     if re.search(r"\bhow long\b|\bfor how long\b", folded):
         return "duration", None
     if re.search(r"^when\b|\bwhen (did|was|were|is|will|does|do|has|had)\b", folded):
