@@ -586,6 +586,9 @@ def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
         ("What has happened to the fees charged by people who smuggle migrants?", "Charges | Drug Trafficking and Organized Crime |", False),
         # Every word of the label, not some of them.
         ("What date did the human smuggling campaign start?", "Date of Operation | March 15, 2024 |", False),
+        # A longer label is met by words of the same stem, all of them.
+        ("How frequent were cartel arrests after the cooperation?", "Cartel Arrest Frequency | Occasional | Regular and strategic |", True),
+        ("How frequent were drug seizures after the cooperation?", "Cartel Arrest Frequency | Occasional | Regular and strategic |", False),
     ],
 )
 def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, named):

@@ -159,8 +159,10 @@ def test_a_fourth_blind_set(engine):
     refuses those; the calibration it refitted moved the bar from 0.37 to 0.375, and two questions
     rated 0.370 are refused (answers 0.727, abstention 0.944). "What share of ...?" now asks for a
     proportion, as "what percentage" does, and its third false answer is refused (abstention 1.00).
+    A table row's label of two words or more is met by words of the same stem, so "How frequent
+    were cartel arrests ...?" names "Cartel Arrest Frequency" (answers 0.773).
     """
-    _holds_its_bar(engine, "blind4", recall=0.95, answers=0.72, abstention=1.0, wrong_answers=1)
+    _holds_its_bar(engine, "blind4", recall=0.95, answers=0.77, abstention=1.0, wrong_answers=1)
 
 
 def test_every_kind_of_dev_question_is_mostly_handled(dev_report):

@@ -993,12 +993,16 @@ def names_row(question_text: str, sentence: Sentence) -> bool:
     """Does the question name this table row by every word of its label, the first cell?
 
     "Before cooperation, how was information sharing described?" names the row "Information
-    Sharing | Delayed and fragmented | ...". Words are compared as written, a plural's "s" aside,
-    so "fees charged" does not name the row "Charges"."""
+    Sharing | Delayed and fragmented | ...". A label of two words or more is met by words of the
+    same stem ("how frequent were cartel arrests" names "Cartel Arrest Frequency"); a one-word
+    label only as written, a plural's "s" aside, so "fees charged" does not name the row "Charges"."""
     if sentence.kind != "row":
         return False
     label = _plain_words(row_cells(sentence.text)[0])
-    return bool(label) and label <= _plain_words(question_text)
+    asked = _plain_words(question_text)
+    if len(label) < 2:
+        return bool(label) and label <= asked
+    return all(any(_similar(word, other) for other in asked) for word in label)
 
 
 def _plain_words(text: str) -> set[str]:
