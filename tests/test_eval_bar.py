@@ -135,9 +135,11 @@ def test_a_second_blind_set(engine):
     Homeland Security?" no longer asks for an organisation (0.727). In the tenth session its two
     table questions refused at 0.315 and 0.194 were answered: a row the question names by its
     label needs half the bar (0.818). The calibration the which-bank veto refitted moved the bar
-    from 0.37 to 0.375, and a question rated 0.370 is refused again (0.773).
+    from 0.37 to 0.375, and a question rated 0.370 is refused again (0.773). A labelled list item
+    named by its label needs half the bar too, and that question, "Who leads the Financial
+    Disruption pillar ...?", is answered by its item (0.818).
     """
-    _holds_its_bar(engine, "blind2", recall=0.95, answers=0.77, abstention=1.0, wrong_answers=0)
+    _holds_its_bar(engine, "blind2", recall=0.95, answers=0.81, abstention=1.0, wrong_answers=0)
 
 
 def test_a_third_blind_set(engine):

@@ -52,8 +52,8 @@ MAX_EXTRA_SENTENCES = 2
 LABEL_WORDS = 5
 NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "place", "facility"})
 PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
-# A table row the question names by its label is a lookup, which the verifier (trained on prose) rates
-# low: it needs this share of the bar. See docs/verifier.md, "A table row named by its label".
+# A table row or labelled list item the question names by its label is a lookup, which the verifier
+# (trained on prose) rates low: it needs this share of the bar. See docs/verifier.md, "A table row named by its label".
 ROW_LOOKUP_SHARE = 0.5
 
 @dataclass
@@ -990,19 +990,30 @@ _ENUMERATION = re.compile(r"(?:this|these|such)(?: (?P<noun>[a-z]+))? includ(?:e
 
 
 def names_row(question_text: str, sentence: Sentence) -> bool:
-    """Does the question name this table row by every word of its label, the first cell?
+    """Does the question name this table row or labelled list item by every word of its label
+    (``lookup_label``)?
 
     "Before cooperation, how was information sharing described?" names the row "Information
     Sharing | Delayed and fragmented | ...". A label of two words or more is met by words of the
     same stem ("how frequent were cartel arrests" names "Cartel Arrest Frequency"); a one-word
     label only as written, a plural's "s" aside, so "fees charged" does not name the row "Charges"."""
-    if sentence.kind != "row":
-        return False
-    label = _plain_words(row_cells(sentence.text)[0])
+    label = _plain_words(lookup_label(sentence) or "")
     asked = _plain_words(question_text)
     if len(label) < 2:
         return bool(label) and label <= asked
     return all(any(_similar(word, other) for other in asked) for word in label)
+
+
+def lookup_label(sentence: Sentence) -> str | None:
+    """What a lookup names a unit by: a table row's first cell, or the short label before the colon
+    of a list item ("Removal Date: April 2024"); None for a sentence."""
+    if sentence.kind == "row":
+        return row_cells(sentence.text)[0]
+    if sentence.kind == "item":
+        label, colon, value = sentence.text.partition(":")
+        if colon and value[:1].isspace() and value.strip() and len(label.split()) <= LABEL_WORDS:
+            return label
+    return None
 
 
 def _plain_words(text: str) -> set[str]:
