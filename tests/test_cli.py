@@ -57,7 +57,7 @@ def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
 def test_ask_says_when_a_table_row_named_by_its_label_needed_half_the_bar(index_dir):
     answered = run("ask", "Before the cooperation, how was information sharing described?", index_dir=index_dir)
     assert answered.stdout.startswith("Information Sharing | Delayed and fragmented | Real-time and integrated |"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.207 (a table row the question names by its label needs 0.1875, half the bar)."
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.207 (a table row or list item the question names by its label needs 0.1875, half the bar)."
 
 
 def test_eval_sweep_prints_one_line_per_bar(index_dir):

@@ -201,7 +201,7 @@ def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
     submit(browser, "Question", "Before the cooperation, how was information sharing described?")
     wait_text(browser, ".confidence", "half the bar")
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
-        "Confidence: low (0.21); a table row the question names by its label needs 0.1875, half the bar"
+        "Confidence: low (0.21); a table row or list item the question names by its label needs 0.1875, half the bar"
     )
     assert console_errors(browser) == []
 

@@ -39,7 +39,7 @@ def _engine(index_dir: Path | None, min_confidence: float | None = None):
 def _min_confidence_option(function):
     return click.option(
         "--min-confidence", type=click.FloatRange(0, 1), default=None,
-        help="Answer only at this calibrated confidence or above, half of it for a table row the question names by "
+        help="Answer only at this calibrated confidence or above, half of it for a table row or list item the question names by "
         "its label (default: $BRIEFQA_MIN_CONFIDENCE, "
         "else the verifier's threshold). Lower answers more and refuses less; the vetoes still apply.",
     )(function)
@@ -91,7 +91,7 @@ def ask(question: str, top_k: int, as_json: bool, min_confidence: float | None, 
         click.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
     bar = engine.answer_threshold
     if answer.needed is not None and answer.needed < bar:
-        click.echo(f"\nConfidence {answer.confidence:.3f} (a table row the question names by its label needs {answer.needed:g}, half the bar).")
+        click.echo(f"\nConfidence {answer.confidence:.3f} (a table row or list item the question names by its label needs {answer.needed:g}, half the bar).")
     else:
         click.echo(f"\nConfidence {answer.confidence:.3f} (answers need {bar:g}).")
 

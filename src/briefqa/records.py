@@ -110,7 +110,7 @@ class Answer:
     citations: tuple[Citation, ...]
     passages: tuple[Hit, ...]
     reason: str = ""  # why the system abstained, for logs and the CLI
-    # The calibrated confidence the answer had to reach: the bar, or half of it for a table row the
+    # The calibrated confidence the answer had to reach: the bar, or half of it for a table row or list item the
     # question names by its label; None when a veto refused before any confidence was weighed.
     needed: float | None = None
 

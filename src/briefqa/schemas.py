@@ -50,7 +50,7 @@ class AskRequest(BaseModel):
     top_k: TopK = 5
     min_confidence: float | None = Field(
         None, ge=0, le=1, strict=True,
-        description="Answer only when the calibrated confidence reaches this (half of it for a table row the question names by its "
+        description="Answer only when the calibrated confidence reaches this (half of it for a table row or list item the question names by its "
         "label). Default: the server's setting, "
         "else the verifier's threshold (GET /health names it). Lower answers more questions and refuses fewer unanswerable ones.",
     )
@@ -109,7 +109,7 @@ class AskResponse(BaseModel):
     passages: list[PassageOut] = Field(description="Ranked retrieved passages, returned even when the system abstains")
     reason: str | None = Field(None, description="Why briefqa abstained, in words; null when it answered")
     needed: float | None = Field(
-        None, description="The calibrated confidence this answer had to reach: the bar in force, or half of it for a table row "
+        None, description="The calibrated confidence this answer had to reach: the bar in force, or half of it for a table row or list item "
         "the question names by its label; null when a veto refused the question before any confidence was weighed",
     )
 

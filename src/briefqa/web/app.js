@@ -179,7 +179,7 @@ async function ask(question) {
     // A table row the question names by its label needs half the bar; say so rather than show a bar it did not meet.
     const rowLookup = answer.needed != null && needed != null && answer.needed < needed;
     const line = `Confidence: ${level} (${answer.confidence.toFixed(2)})` + (needed == null ? ""
-      : rowLookup ? `; a table row the question names by its label needs ${answer.needed}, half the bar` : `; answers here need ${needed}`);
+      : rowLookup ? `; a table row or list item the question names by its label needs ${answer.needed}, half the bar` : `; answers here need ${needed}`);
     target.replaceChildren(
       element("div", { class: "card" },
         withMarkers(answer.answer, answer.citations, cards),
