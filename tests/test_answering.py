@@ -1,7 +1,7 @@
 import pytest
 
 from briefqa import entities
-from briefqa.answering import names_row
+from briefqa.answering import names_by_label
 from briefqa.errors import InvalidInput
 from briefqa.features import negated
 from briefqa.questions import analyse_question, names_no_one_new, names_nothing_new, place_names, split_parts
@@ -598,7 +598,7 @@ def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
 )
 def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, named):
     sentence = next(s for s in engine._ready()[1].index.sentences if s.text == row)
-    assert names_row(question, sentence) is named
+    assert names_by_label(question, sentence) is named
 
 
 def test_a_list_item_the_question_names_by_its_label_needs_half_the_bar(engine):

@@ -31,7 +31,7 @@ from .index import CorpusIndex
 from .questions import UNITED_STATES, Question, analyse_question, WHO_TYPES, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
-from .terms import STOPWORDS, content_stems, fold, is_blank, stem, words
+from .terms import STOPWORDS, content_stems, fold, is_blank, similar_words, stem, words
 from .verifier import POOL_SIZE, Verifier
 
 MAX_QUESTION_CHARS = 1000
@@ -54,7 +54,7 @@ NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "
 PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
 # A table row or labelled list item the question names by its label is a lookup, which the verifier
 # (trained on prose) rates low: it needs this share of the bar. See docs/verifier.md, "A table row named by its label".
-ROW_LOOKUP_SHARE = 0.5
+LOOKUP_SHARE = 0.5
 
 @dataclass
 class Candidate:
@@ -72,21 +72,6 @@ class Candidate:
 _INSTITUTIONS = r"(?P<kind>department|ministry|office|bureau)"
 _INSTITUTION_AFTER = re.compile(r"(?:the )?(?P<field>[a-z][a-z ]*?) " + _INSTITUTIONS)
 _INSTITUTION_BEFORE = re.compile(r"(?:the )?" + _INSTITUTIONS + r" of (?:the )?(?P<field>[a-z][a-z ]*)")
-
-
-def _similar(a: str, b: str) -> bool:
-    """'venezuela' ~ 'venezuelan', 'mexico' ~ 'mexican': a shared stem of five letters or more."""
-    if a == b:
-        return True
-    shared = len(_common_prefix(a, b))
-    return shared >= 5 and shared >= min(len(a), len(b)) - 2
-
-
-def _common_prefix(a: str, b: str) -> str:
-    i = 0
-    while i < min(len(a), len(b)) and a[i] == b[i]:
-        i += 1
-    return a[:i]
 
 
 @dataclass
@@ -275,7 +260,7 @@ class Answerer:
                 return True
             parts = words(variant)
             # One word may match a relative ("Venezuelan" ~ "Venezuela"); a longer name must match as written.
-            if len(parts) == 1 and any(_similar(parts[0], w) for w in text_words if w[:1] == parts[0][:1]):
+            if len(parts) == 1 and any(similar_words(parts[0], w) for w in text_words if w[:1] == parts[0][:1]):
                 return True
         halves = [h for h in re.split(r"(?<=[A-Za-z.])-(?=[A-Z])", name) if h]
         if len(halves) > 1:  # "U.S.-Mexico" is met where both countries are
@@ -325,7 +310,7 @@ class Answerer:
 
     def relatives(self, word: str) -> list[str]:
         """Corpus words sharing a long stem with ``word``: 'venezuelan' -> ['venezuela', ...]."""
-        return [w for w in self.words_by_prefix.get(word[:5], ()) if _similar(word, w)]
+        return [w for w in self.words_by_prefix.get(word[:5], ()) if similar_words(word, w)]
 
     def other_spellings(self, question: Question) -> tuple[str, ...]:
         """The question's acronyms spelled out and its spelled-out names as acronyms, folded."""
@@ -376,7 +361,7 @@ class Answerer:
 
     def variants(self, stems: tuple[str, ...]) -> dict[str, frozenset[str]]:
         """Corpus stems that are relatives of each stem: 'mexico' -> {'mexican'}."""
-        return {t: frozenset(v for v in self.idf if v != t and v[:1] == t[:1] and _similar(t, v)) for t in stems}
+        return {t: frozenset(v for v in self.idf if v != t and v[:1] == t[:1] and similar_words(t, v)) for t in stems}
 
     def focus_coverage(self, question: Question, sentence: Sentence) -> float:
         """Coverage of the question words that the sentence's frame (title, heading, lead-in) lacks.
@@ -552,7 +537,7 @@ class Answerer:
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
-        bar = threshold * ROW_LOOKUP_SHARE if names_row(question.text, ranked[0].sentence) else threshold
+        bar = threshold * LOOKUP_SHARE if names_by_label(question.text, ranked[0].sentence) else threshold
         if confidence < bar:
             return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {bar:g} needed", confidence, passages, bar)
         chosen = self._choose(question, ranked, pool.required)
@@ -989,7 +974,7 @@ _ANAPHORA = frozenset({"this", "these", "those", "they", "such", "it"})
 _ENUMERATION = re.compile(r"(?:this|these|such)(?: (?P<noun>[a-z]+))? includ(?:e|es|ed)\b")
 
 
-def names_row(question_text: str, sentence: Sentence) -> bool:
+def names_by_label(question_text: str, sentence: Sentence) -> bool:
     """Does the question name this table row or labelled list item by every word of its label
     (``lookup_label``)?
 
@@ -1001,7 +986,7 @@ def names_row(question_text: str, sentence: Sentence) -> bool:
     asked = _plain_words(question_text)
     if len(label) < 2:
         return bool(label) and label <= asked
-    return all(any(_similar(word, other) for other in asked) for word in label)
+    return all(any(similar_words(word, other) for other in asked) for word in label)
 
 
 def lookup_label(sentence: Sentence) -> str | None:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .terms import fold
+from .terms import fold, similar_words
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -160,10 +160,7 @@ def is_nationality(name: Name) -> bool:
     if len(name.words) != 1:
         return False
     word = name.words[0]
-    return any(
-        len(word) > len(country) - 2 and word[: max(5, len(country) - 1)] == country[: max(5, len(country) - 1)]
-        for country in COUNTRIES if " " not in country and len(country) >= 5 and word != country
-    )
+    return any(word != country and similar_words(word, country) for country in COUNTRIES if " " not in country)
 
 
 def is_org(name: Name) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os.path
 import re
 import unicodedata
 from functools import lru_cache
@@ -62,3 +63,11 @@ def words(text: str) -> list[str]:
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning, in order, stopwords removed."""
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def similar_words(a: str, b: str) -> bool:
+    """'venezuela' ~ 'venezuelan', 'mexico' ~ 'mexican': the same word, or a shared stem of five letters or more."""
+    if a == b:
+        return True
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 5 and shared >= min(len(a), len(b)) - 2
