@@ -398,6 +398,7 @@ def test_what_share_of_asks_for_a_proportion(question, kind):
     assert analyse_question(question).answer_type == kind
 
 
+
 def test_a_share_is_not_answered_by_a_sentence_without_a_proportion(engine):
     answer = engine.ask("What share of Venezuelan gangs in the U.S. recruit other immigrants?")
     assert not answer.answered and answer.reason == "no relevant passage gives a percent"
@@ -594,6 +595,13 @@ def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
         ("What role did ICE play in the operation?", "Role of ERO: Managed arrest, processing, and deportation logistics.", False),
         # An item without a label names nothing.
         ("What does Trade fraud mean?", "Trade fraud", False),
+        # "Where" asks for a location, "when" for a date: the question word stands in for one label word.
+        ("Where was the suspect arrested?", "Arrest Location | San Francisco, California |", True),
+        ("Where was the Sinaloa operative deported to?", "Deportation Destination | Guadalajara, Jalisco, Mexico |", True),
+        ("When was the operation carried out?", "Date of Operation | March 15, 2024 |", True),
+        # ... beside a word the question spells out, and only for the kind it asks for.
+        ("Where did it happen?", "Arrest Location | San Francisco, California |", False),
+        ("When was the suspect arrested?", "Arrest Location | San Francisco, California |", False),
     ],
 )
 def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, named):
@@ -606,6 +614,18 @@ def test_a_list_item_the_question_names_by_its_label_needs_half_the_bar(engine):
     answer = engine.ask("What was the role of ERO in the operation?")
     assert answer.answered and answer.confidence == 0.316 and answer.needed == 0.1875
     assert answer.answer.startswith("Role of ERO: Managed arrest, processing, and deportation logistics.")
+    assert_exact(answer)
+
+
+def test_a_lookup_answers_where_only_with_a_place(engine):
+    """The item "Operation Sentinel: Identifies human smugglers ..." is named by its label, but says
+    what the operation does, not where anything is: it keeps the whole bar, and misses it."""
+    refused = engine.ask("Where is the Operation Sentinel targeting center located?")
+    assert not refused.answered and refused.reason.endswith("confidence 0.314, below the 0.375 needed")
+    # "Where" stands in for the label word "Site", and the item holds a place: half the bar.
+    answer = engine.ask("Where was the suspect arrested?")
+    assert answer.answered and answer.confidence == 0.37 and answer.needed == 0.1875
+    assert answer.answer.startswith("Arrest Site: Bay Area, California")
     assert_exact(answer)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import zip_longest
 
@@ -537,13 +537,24 @@ class Answerer:
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
-        bar = threshold * LOOKUP_SHARE if names_by_label(question.text, ranked[0].sentence) else threshold
+        bar = threshold * LOOKUP_SHARE if self._looked_up(question, ranked[0]) else threshold
         if confidence < bar:
             return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {bar:g} needed", confidence, passages, bar)
         chosen = self._choose(question, ranked, pool.required)
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
         return Answer(question.text, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k), needed=bar)
+
+    def _looked_up(self, question: Question, candidate: Candidate) -> bool:
+        """Is the candidate a table row or list item the question names by its label, holding what a
+        where- or when-question asks for? "Where is the Operation Sentinel targeting center?" names
+        the item "Operation Sentinel: Identifies human smugglers ...", which says what it does, not where."""
+        if not names_by_label(question.text, candidate.sentence):
+            return False
+        asked = next((_LOOKUP_KINDS[w] for w in words(question.text)[:12] if w in _LOOKUP_KINDS), None)
+        if asked is None:
+            return True
+        return holds_answer_type(replace(question, answer_type=asked), candidate.sentence.statement, common_words=self.common_words)
 
     def _passages(self, units: list[Sentence], hits: tuple[Hit, ...] | list[Hit], top_k: int) -> tuple[Hit, ...]:
         """The passages an answer shows: the chunks it quotes first (a pair's second sentence or a
@@ -986,7 +997,24 @@ def names_by_label(question_text: str, sentence: Sentence) -> bool:
     asked = _plain_words(question_text)
     if len(label) < 2:
         return bool(label) and label <= asked
-    return all(any(similar_words(word, other) for other in asked) for word in label)
+    unmet = {word for word in label if not any(similar_words(word, other) for other in asked)}
+    # "Where was the suspect arrested?" names "Arrest Location": the question word asks for the
+    # label's kind of value. It stands in for one word only, beside words the question spells out,
+    # so a bare "where" names no row called "Location".
+    return not unmet or (len(unmet) == 1 and unmet <= _asked_for(question_text))
+
+
+# What a lookup answering a where- or when-question must hold.
+_LOOKUP_KINDS = {"where": "place", "when": "time"}
+# The label words a question word asks for: a value labelled "... Location" tells where.
+_LABELS_ASKED_FOR = {
+    "where": frozenset({"location", "place", "destination", "site", "venue"}),
+    "when": frozenset({"date", "time", "day", "year"}),
+}
+
+
+def _asked_for(question_text: str) -> frozenset[str]:
+    return frozenset().union(*(_LABELS_ASKED_FOR.get(word, frozenset()) for word in words(question_text)))
 
 
 def lookup_label(sentence: Sentence) -> str | None:
