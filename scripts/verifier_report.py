@@ -24,7 +24,7 @@ from train_relevance import held_out_figures
 from verifier_data import build_rows
 from train_verifier import ROOT, SQUAD, TRAIN_ARTICLES, frontier, question_outcomes
 
-HELD_OUT_NEWS = ("dev", "mixed", "fresh")
+HELD_OUT_NEWS = ("dev", "blind4", "blind5")
 BINS = 10
 
 
@@ -154,17 +154,18 @@ def _model_card(out: Path, meta: dict, figures: dict, ece: float, curves: dict, 
     lines = [
         "# briefqa answer verifier", "",
         "Gradient-boosted trees (LightGBM) that give the probability that a candidate sentence answers a question.",
-        f"Rebuilt by `make train` (scripts/train_verifier.py, seed {meta['params']['seed']}); this run took {seconds / 60:.1f} minutes on 2 CPU cores.", "",
+        f"Rebuilt by `make train` (scripts/train_verifier.py, {_seeds(meta)}); this run took {seconds / 60:.1f} minutes on 2 CPU cores.", "",
         "## Data and split", "",
         f"- Trained on SQuAD 2.0 articles {', '.join(meta['train']['squad_articles'])} of `../shared/squad` and our own news questions "
         f"({', '.join('tests/data/' + n + '.jsonl' for n in meta['train']['news'])}, weight {meta['news_weight']}).",
-        "- Held out: SQuAD 2.0 articles 06_imperialism.txt and 07_french_and_indian_war.txt; the news dev set, tests/data/mixed.jsonl and tests/data/fresh.jsonl.",
+        "- Held out: SQuAD 2.0 articles 06_imperialism.txt and 07_french_and_indian_war.txt; the news dev set, tests/data/blind4.jsonl and tests/data/blind5.jsonl.",
         "- Each question yields up to 24 candidate sentences (the pre-ranked pool the server scores); a candidate is positive when it lies in "
         "the evidence paragraph and holds a gold answer. Unanswerable questions give only negatives, among them the near-miss sentence.",
         "- Calibration (isotonic) and the answer threshold are fitted on leave-one-group-out predictions over the training groups.", "",
         "## Model", "",
         f"- {len(meta['features'])} features (src/briefqa/features.py): {', '.join(meta['features'])}.",
-        f"- {meta['rounds']} rounds, {json.dumps({k: v for k, v in meta['params'].items() if k not in ('verbose', 'num_threads')})}.",
+        f"- {meta['rounds']} rounds, {json.dumps({k: v for k, v in meta['params'].items() if k not in ('verbose', 'num_threads')})}"
+        + (f"; {meta['bag']} models, {_seeds(meta)}, averaged in log-odds." if meta.get("bag", 1) > 1 else "."),
         f"- Answer threshold on calibrated confidence: {meta['threshold']}. Answer types whose type check is a veto: {', '.join(meta['veto_types']) or 'none'}.",
         f"- Before calibration, a question's best raw score moves by {meta['foreign_shift']} log-odds per unit of its foreign share"
         " (the share of its IDF weight in words no document uses), a weight fitted by logistic regression on the out-of-fold scores.",
@@ -196,7 +197,7 @@ def _relevance_card(out: Path, relevance: dict) -> list[str]:
         "- The same features and training rows, labelled by whether the sentence lies in the paragraph its question was written "
         "against (the evidence, or the near miss), plus questions of SQuAD training articles 00-02 asked of an index of 03-05 and "
         f"the other way round ({relevance['off_corpus_questions_per_half']} each, every sentence off the topic); {relevance['rows']} rows, "
-        f"{relevance['on_topic_rows']} on the topic. Same parameters and rounds as the verifier.",
+        f"{relevance['on_topic_rows']} on the topic. Same parameters, rounds and seeds averaged ({relevance.get('bag', 1)}) as the verifier.",
         f"- Held constant (never split on), so a sentence is judged on its own match and not its rank in the pool: {', '.join(relevance['held_constant'])}.",
         f"- A brief admits a sentence at probability {relevance['floor']} or more.",
         f"- Held-out SQuAD articles ({held['rows']} candidate rows of their questions' pools): ROC AUC {held['roc_auc']}, "
@@ -204,3 +205,8 @@ def _relevance_card(out: Path, relevance: dict) -> list[str]:
         f"lies in the question's paragraph for {held['best_sentence_on_topic']} of the questions.",
         f"- ONNX {size_kb:.0f} KB; differs from LightGBM by at most {relevance['onnx_max_difference']:.1e} on the training rows.",
     ]
+
+
+def _seeds(meta: dict) -> str:
+    first, bag = meta["params"]["seed"], meta.get("bag", 1)
+    return f"seed {first}" if bag == 1 else f"seeds {first}-{first + bag - 1}"

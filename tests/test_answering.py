@@ -166,7 +166,7 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
     answer = engine.ask(
         "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?"
     )
-    assert answer.answered and answer.confidence == 0.669
+    assert answer.answered and answer.confidence == 0.744
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("004_434760b6812f335f.txt", 106, 289), ("002_47b46ce98c28fd65.txt", 3798, 3908),
     ]
@@ -308,7 +308,7 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
-        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.059, below the 0.375 needed"),
+        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.001, below the 0.33 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
         (
             "What was the name of the judge who sentenced El Chapo?",
@@ -395,6 +395,26 @@ def test_by_how_much_is_answered_by_a_percentage(engine):
     ],
 )
 def test_what_share_of_asks_for_a_proportion(question, kind):
+    assert analyse_question(question).answer_type == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # A leading clause sets the scene; the question proper follows its comma.
+        ("When ICE teams up with the DEA, FBI and CBP, what do the agencies get to pool?", None),
+        ("After leaving Venezuela, which neighboring country do the cocaine shipments pass through?", "country"),
+        ("When was the operation carried out?", "time"),
+        # A kind or a sort of thing is described, not named.
+        ("What kind of institutions does ICE collaborate with on money laundering?", None),
+        ("What types of organizations does HSI dismantle?", None),
+        ("Which institutions does ICE collaborate with on money laundering?", "organisation"),
+        # After "what does", the noun is the clause's subject, not what is asked for.
+        ("What does the agency hope people will flag to authorities?", None),
+        ("What did the price of oil rise to in 1979?", "amount"),
+    ],
+)
+def test_the_question_proper_decides_the_answer_type(question, kind):
     assert analyse_question(question).answer_type == kind
 
 
@@ -501,15 +521,14 @@ def test_a_named_table_is_found_by_its_headers(engine, question, headers):
     [
         # "Removal Date: April 2024", a list item beside the table, matches "remove" and "date"
         # better than the row does, and was the confident (0.633) and wrong answer before the veto.
-        # The row is named by its label, so half the bar answers it.
         ("On what date did the operation to remove the Sinaloa operative take place, per the operation detail table?",
-         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.204,
+         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.86,
          True, "Date of Operation | March 15, 2024 |"),
         # The table row on the apprehension technique shares "arrest" and "operation" and was the
         # confident (0.649) and wrong answer; the list item names the arrest site.
         ("Where was the Sinaloa operative arrested, according to the operation highlights?",
          "Operation Aspect: Apprehension Technique; Details: Focused surveillance followed by tactical arrest.",
-         "Arrest Site: Bay Area, California", 0.088, False, "Operation Highlights:"),
+         "Arrest Site: Bay Area, California", 0.52, True, "Arrest Site: Bay Area, California"),
     ],
 )
 def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, outside, inside, confidence, answered, shown_first):
@@ -567,7 +586,7 @@ def test_a_nationality_is_told_from_a_name(word, nationality):
 
 
 def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
-    """The verifier's favourite (0.504, over the bar) names no bank; what is left is rated 0.001."""
+    """The verifier's favourite names no bank; what is left is rated under 0.001."""
     question = "Which international bank does ICE collaborate with when tracing illicit funds?"
     answerer = engine._ready()[1]
     pool = answerer.pool(question)
@@ -575,7 +594,7 @@ def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
     assert best.sentence.text == "By tracing illicit funds, ICE can seize assets and dismantle financial networks."
     assert not answerer.eligible(best, pool)
     answer = engine.ask(question)
-    assert not answer.answered and answer.confidence == 0.001
+    assert not answer.answered and answer.confidence == 0.0
 
 
 @pytest.mark.parametrize(
@@ -610,38 +629,42 @@ def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, 
 
 
 def test_a_list_item_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """Rated 0.316 by the verifier, under the 0.375 bar; the item's label "Role of ERO" is named."""
+    """The item's label "Role of ERO" is named, so half the 0.33 bar is what it needs (the trees,
+    trained on news lists since the eleventh session, rate it 0.558 anyway)."""
     answer = engine.ask("What was the role of ERO in the operation?")
-    assert answer.answered and answer.confidence == 0.316 and answer.needed == 0.1875
+    assert answer.answered and answer.confidence == 0.558 and answer.needed == 0.165
     assert answer.answer.startswith("Role of ERO: Managed arrest, processing, and deportation logistics.")
     assert_exact(answer)
 
 
 def test_a_lookup_answers_where_only_with_a_place(engine):
     """The item "Operation Sentinel: Identifies human smugglers ..." is named by its label, but says
-    what the operation does, not where anything is: it keeps the whole bar, and misses it."""
-    refused = engine.ask("Where is the Operation Sentinel targeting center located?")
-    assert not refused.answered and refused.reason.endswith("confidence 0.314, below the 0.375 needed")
-    # "Where" stands in for the label word "Site", and the item holds a place: half the bar.
-    answer = engine.ask("Where was the suspect arrested?")
-    assert answer.answered and answer.confidence == 0.37 and answer.needed == 0.1875
-    assert answer.answer.startswith("Arrest Site: Bay Area, California")
+    what the operation does, not where anything is: it is no lookup for a where-question."""
+    answerer = engine._ready()[1]
+    item = next(s for s in answerer.index.sentences if s.text.startswith("Operation Sentinel:\xa0Identifies human smugglers"))
+    assert names_by_label("Where is the Operation Sentinel targeting center located?", item)
+    assert not answerer.looked_up(analyse_question("Where is the Operation Sentinel targeting center located?"), item)
+    assert answerer.looked_up(analyse_question("What does Operation Sentinel do?"), item)
+    # "Where" stands in for the label word "Location", and the row holds a place: half the bar.
+    answer = engine.ask("Where was the suspect arrested, according to the operation detail table?")
+    assert answer.answered and answer.confidence == 0.24 and answer.needed == 0.165
+    assert answer.answer.startswith("Arrest Location | San Francisco, California |")
     assert_exact(answer)
 
 
 def test_a_table_row_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The verifier, trained on prose, rates this lookup 0.207, under the 0.375 bar; every row named
-    by its label and ranked first on our news sets (21) was the right answer (docs/verifier.md)."""
-    question = "Before the cooperation, how was information sharing described?"
+    """The verifier rates this lookup 0.234, under the 0.33 bar; every row named by its label and
+    ranked first on our news sets was the right answer (docs/verifier.md)."""
+    question = "What does the operation-aspect table give as the result?"
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.207
-    assert answer.answer.startswith("Information Sharing | Delayed and fragmented | Real-time and integrated |")
+    assert answer.answered and answer.confidence == 0.234 and answer.needed == 0.165
+    assert answer.answer.startswith("Result | Successful deportation and transfer for prosecution |")
     # Half of any bar: a stricter request refuses it, and names the bar it missed.
     strict = engine.ask(question, min_confidence=0.5)
-    assert not strict.answered and strict.reason.endswith("confidence 0.207, below the 0.25 needed")
+    assert not strict.answered and strict.reason.endswith("confidence 0.234, below the 0.25 needed")
     # A row that is not named keeps the whole bar.
     unnamed = engine.ask("What security protocols guarded the transfer to Mexico?")
-    assert not unnamed.answered and unnamed.reason.endswith("below the 0.375 needed")
+    assert not unnamed.answered and unnamed.reason.endswith("confidence 0.166, below the 0.33 needed")
 
 
 @pytest.mark.parametrize(
@@ -742,11 +765,16 @@ def test_a_list_too_long_to_quote_whole_gives_its_lead_in_and_first_items(engine
     assert_exact(answer)
 
 
-def test_an_item_of_a_long_list_is_quoted_on_its_own(engine):
+def test_an_item_of_a_long_list_is_quoted_without_the_list(engine):
+    """The item leads; runners-up of the same list follow on their own merit (each at least a fifth
+    of its score), but the list is not quoted whole, nor its lead-in."""
     answer = engine.ask("With which experts does HSI plan to expand collaboration to combat trafficking of synthetic opioids like fentanyl?")
     assert [c.quote for c in answer.citations] == [
-        "Expanding collaboration with public health experts to combat trafficking of synthetic opioids like fentanyl"
+        "Expanding collaboration with public health experts to combat trafficking of synthetic opioids like fentanyl",
+        "Enhancing capacity building and joint investigations with foreign partners",
+        "Developing advanced data analytics to uncover trafficking networks",
     ]
+    assert_exact(answer)
 
 
 @pytest.mark.parametrize(
@@ -793,22 +821,22 @@ def test_only_a_sentence_followed_by_a_lead_in_in_its_paragraph_introduces_a_lis
     ]
 
 
-LIST_BELOW_THRESHOLD = "What benefits of enhanced bilateral cooperation between the U.S. and Mexico are listed?"
+LIST_BELOW_THRESHOLD = "What community-focused initiatives does the article on the Sinaloa removal recommend?"
 
 
 def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
     refused = engine.ask(LIST_BELOW_THRESHOLD)
     assert not refused.answered
-    assert refused.reason == "no passage is likely to answer it: confidence 0.316, below the 0.375 needed"
+    assert refused.reason == "no passage is likely to answer it: confidence 0.326, below the 0.33 needed"
     answered = engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.25)
-    assert answered.answered and answered.confidence == 0.316
+    assert answered.answered and answered.confidence == 0.326
     assert [(c.source, c.start, c.end) for c in answered.citations] == [
-        ("004_434760b6812f335f.txt", start, end) for start, end in [(3616, 3659), (3662, 3734), (3737, 3800), (3803, 3871), (3874, 3938)]
+        ("004_434760b6812f335f.txt", start, end) for start, end in [(4649, 4759), (4760, 4774), (4777, 4882), (4885, 5008)]
     ]
-    assert "Streamlined extradition and repatriation processes" in answered.answer
-    stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.7)
+    assert "Public Education Campaigns: Inform residents about safety measures" in answered.answer
+    stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.8)
     assert not stricter.answered
-    assert stricter.reason == "no passage is likely to answer it: confidence 0.669, below the 0.7 needed"
+    assert stricter.reason == "no passage is likely to answer it: confidence 0.783, below the 0.8 needed"
 
 
 def test_min_confidence_zero_keeps_the_vetoes(engine):
@@ -828,5 +856,5 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     engine = Engine(index_dir, auto_reload=False, min_confidence=0.25)
     assert engine.ask(LIST_BELOW_THRESHOLD).answered
     assert not engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.5).answered
-    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.375)")
+    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.33)")
     assert engine.health().answer_threshold == 0.25

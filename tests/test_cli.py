@@ -26,7 +26,7 @@ def test_ask_prints_the_answer_then_numbered_sources(index_dir):
     assert lines[2] == "Sources:"
     assert lines[3].startswith("[1] 002_47b46ce98c28fd65.txt, HSI’s Focus on Disrupting Drug Trafficking Networks › Impact on Drug Trafficking Landscape")
     assert lines[4].strip() == "“Seizure of over $522 million in illicit currency in 2021”"
-    assert lines[-1] == "Confidence 0.669 (answers need 0.375)."
+    assert lines[-1] == "Confidence 0.783 (answers need 0.33)."
 
 
 def test_ask_json_is_the_api_shape(index_dir):
@@ -44,20 +44,20 @@ def test_ask_says_so_when_the_articles_do_not_answer(index_dir):
 
 
 def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
-    question = "What benefits of enhanced bilateral cooperation between the U.S. and Mexico are listed?"
+    question = "What community-focused initiatives does the article on the Sinaloa removal recommend?"
     assert run("ask", question, index_dir=index_dir).stdout.startswith("The articles do not answer this")
     answered = run("ask", question, "--min-confidence", "0.25", index_dir=index_dir)
-    assert answered.stdout.startswith("Benefits of Enhanced Bilateral Cooperation: [1] Streamlined extradition"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.316 (answers need 0.25)."
+    assert answered.stdout.startswith("Community-focused initiatives should be prioritized to foster trust"), answered.stderr
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.326 (answers need 0.25)."
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFQA_INDEX_DIR": str(index_dir), "BRIEFQA_MIN_CONFIDENCE": "0.25"}
     from_env = subprocess.run([BRIEFQA, "ask", question], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert from_env.stdout == answered.stdout
 
 
 def test_ask_says_when_a_table_row_named_by_its_label_needed_half_the_bar(index_dir):
-    answered = run("ask", "Before the cooperation, how was information sharing described?", index_dir=index_dir)
-    assert answered.stdout.startswith("Information Sharing | Delayed and fragmented | Real-time and integrated |"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.207 (a table row or list item the question names by its label needs 0.1875, half the bar)."
+    answered = run("ask", "What does the operation-aspect table give as the result?", index_dir=index_dir)
+    assert answered.stdout.startswith("Result | Successful deportation and transfer for prosecution |"), answered.stderr
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.234 (a table row or list item the question names by its label needs 0.165, half the bar)."
 
 
 def test_eval_sweep_prints_one_line_per_bar(index_dir):
@@ -67,7 +67,7 @@ def test_eval_sweep_prints_one_line_per_bar(index_dir):
     assert header.split() == [
         "min_confidence", "evidence_recall@5", "answer_accuracy", "abstention_accuracy", "false_abstention", "citation_exactness",
     ]
-    assert [line.split() for line in lines] == [["0.3", "1.0", "0.829", "0.971", "0.049", "1.0"], ["0.35", "1.0", "0.829", "1.0", "0.049", "1.0"]]
+    assert [line.split() for line in lines] == [["0.3", "1.0", "0.854", "1.0", "0.024", "1.0"], ["0.35", "1.0", "0.829", "1.0", "0.049", "1.0"]]
 
 
 def test_eval_of_unanswerable_questions_only_says_n_a_for_answer_figures(index_dir, tmp_path):
@@ -126,15 +126,15 @@ def test_eval_prints_the_figures(index_dir):
 
 
 def test_eval_breaks_the_figures_down_by_kind_of_question(index_dir):
-    result = run("eval", str(DATA / "blind.jsonl"), index_dir=index_dir)
+    result = run("eval", str(DATA / "blind5.jsonl"), index_dir=index_dir)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.split("handled by kind (answered right, or refused when unanswerable):\n")[1].splitlines()
     assert [line.split()[:4] for line in lines] == [
-        ["fact", "7", "of", "7"], ["paraphrase", "4", "of", "8"], ["table", "3", "of", "3"], ["list", "1", "of", "2"],
-        ["multi", "1", "of", "2"], ["unanswerable", "13", "of", "13"], ["offtopic", "5", "of", "5"],
+        ["fact", "7", "of", "7"], ["paraphrase", "3", "of", "8"], ["table", "3", "of", "3"], ["list", "2", "of", "2"],
+        ["multi", "0", "of", "2"], ["unanswerable", "11", "of", "13"], ["offtopic", "5", "of", "5"],
     ]
-    as_json = json.loads(run("eval", str(DATA / "blind.jsonl"), "--json", index_dir=index_dir).stdout)
-    assert as_json["by_kind"]["paraphrase"] == {"handled": 4, "questions": 8}
+    as_json = json.loads(run("eval", str(DATA / "blind5.jsonl"), "--json", index_dir=index_dir).stdout)
+    assert as_json["by_kind"]["paraphrase"] == {"handled": 3, "questions": 8}
     # A file of one kind has nothing to break down.
     plain = run("eval", str(DATA / "near_misses.jsonl"), index_dir=index_dir)
     assert "handled by kind" not in plain.stdout

@@ -176,19 +176,19 @@ def test_the_foreign_share_is_the_weight_of_question_words_no_document_uses(engi
 
 
 def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
-    """"crackdown", "heading north", "people per day": no sentence can echo them. The trees score
-    the sentence that answers at 0.301; read as an echoing question's score that is 0.370, under
-    the bar (0.375); the card's shift, fitted on the training questions, reads it as 0.444."""
+    """"penalties" is in no document ("sanctions" is), so no sentence can echo it. The trees score
+    the sentence that answers at 0.318; read as an echoing question's score that is 0.303, under
+    the bar (0.33); the card's shift, fitted on the training questions, reads it as 0.379."""
     answerer = engine._ready()[1]
-    question = "Roughly how many people per day has the crackdown kept from heading north?"
+    question = "What were the U.S. penalties on Venezuelan officials meant to achieve?"
     pool = answerer.pool(question)
     share = answerer.foreign_share(pool.matched)
-    assert round(share, 3) == 0.875 and answerer.verifier.card.foreign_shift > 0
+    assert round(share, 3) == 0.473 and answerer.verifier.card.foreign_shift > 0
     best = max(c.score for c in answerer.judge(pool) if answerer.eligible(c, pool))
     assert answerer.verifier.confidence(best) < answerer.verifier.card.threshold <= answerer.verifier.confidence(best, share)
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.444
-    assert "approximately 900 migrants each day" in answer.answer
+    assert answer.answered and answer.confidence == 0.379
+    assert answer.answer.startswith("U.S. sanctions aimed at Venezuelan officials and institutions have had mixed effects")
 
 
 def test_a_card_without_a_foreign_shift_reads_scores_as_they_are(tmp_path):

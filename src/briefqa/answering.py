@@ -537,7 +537,7 @@ class Answerer:
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
-        bar = threshold * LOOKUP_SHARE if self._looked_up(question, ranked[0]) else threshold
+        bar = threshold * LOOKUP_SHARE if self.looked_up(question, ranked[0].sentence) else threshold
         if confidence < bar:
             return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {bar:g} needed", confidence, passages, bar)
         chosen = self._choose(question, ranked, pool.required)
@@ -545,16 +545,16 @@ class Answerer:
         answer_text, citations = self._render(units)
         return Answer(question.text, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k), needed=bar)
 
-    def _looked_up(self, question: Question, candidate: Candidate) -> bool:
-        """Is the candidate a table row or list item the question names by its label, holding what a
+    def looked_up(self, question: Question, sentence: Sentence) -> bool:
+        """Is the sentence a table row or list item the question names by its label, holding what a
         where- or when-question asks for? "Where is the Operation Sentinel targeting center?" names
         the item "Operation Sentinel: Identifies human smugglers ...", which says what it does, not where."""
-        if not names_by_label(question.text, candidate.sentence):
+        if not names_by_label(question.text, sentence):
             return False
         asked = next((_LOOKUP_KINDS[w] for w in words(question.text)[:12] if w in _LOOKUP_KINDS), None)
         if asked is None:
             return True
-        return holds_answer_type(replace(question, answer_type=asked), candidate.sentence.statement, common_words=self.common_words)
+        return holds_answer_type(replace(question, answer_type=asked), sentence.statement, common_words=self.common_words)
 
     def _passages(self, units: list[Sentence], hits: tuple[Hit, ...] | list[Hit], top_k: int) -> tuple[Hit, ...]:
         """The passages an answer shows: the chunks it quotes first (a pair's second sentence or a
@@ -907,7 +907,7 @@ class Answerer:
             ):
                 group = self._leading_fit([sentence, *introduced])
                 if len(group) > 2:  # the sentence, its lead-in and at least one item
-                    units += [m for m in group if m not in units]
+                    units = _merged(units, group)
                     if candidate is chosen[0]:
                         protected = len(units)
                     continue
@@ -927,7 +927,7 @@ class Answerer:
                 whole_list = len(group) == sum(m.kind in ("lead_in", "item") for m in members)
                 # An item of a list too long to quote whole is quoted on its own.
                 if len(group) > 1 and sentence in group and (whole_list or sentence.kind == "lead_in"):
-                    units += [m for m in group if m not in units]
+                    units = _merged(units, group)
                     if candidate is chosen[0]:
                         protected = len(units)  # the best answer is this list: nothing may displace it
                     continue
@@ -1039,6 +1039,14 @@ def _a(noun: str) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _merged(units: list[Sentence], group: list[Sentence]) -> list[Sentence]:
+    """``units`` with a list group in its own order, where its first member already stands (an item
+    chosen first is quoted after its lead-in, not before it), else at the end."""
+    at = min((units.index(m) for m in group if m in units), default=len(units))
+    rest = [u for u in units if u not in group]
+    return rest[:at] + group + rest[at:]
 
 
 def _size(units: list[Sentence]) -> int:

@@ -177,7 +177,30 @@ _GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total
 _NAMED_NOUNS = {"operative", "member", "suspect", "individual", "detainee", "victim", "smuggler", "kingpin", "man", "woman"}
 
 
+# "When ICE teams up with the DEA, what do the agencies pool?": the leading clause sets a scene, and the
+# question proper, which decides what is asked for, follows its comma.
+_SCENE_CLAUSE = re.compile(
+    r"^(?:when|if|after|before|once|while|since|as|although|though|because|whenever|until)\b[^?]*?,\s*"
+    r"(?=(?:what|which|who|whom|whose|how|where|why|when|in what|in which)\b)"
+)
+# "What kind of institutions ...?" asks for a description ("international financial institutions"),
+# not for one known by a proper name, so it takes none of the named types.
+_KIND_QUESTION = re.compile(r"\b(?:what|which)\s+(?:kinds?|sorts?|types?|forms?)\s+of\b")
+# "What does the agency hope people will flag?": after "what does", the noun is the clause's subject,
+# not the kind of thing asked for.
+_SUBJECT_FOLLOWS = re.compile(r"\b(?:what|which)\s+(?:do|does|did|has|have|had|will|would|can|could|should)\b")
+_NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "facility", "place"})
+
+
 def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
+    folded = _SCENE_CLAUSE.sub("", folded, count=1)
+    answer_type, focus = _typed(folded, tokens)
+    if answer_type in _NAMED_TYPES and (_KIND_QUESTION.search(folded) or _SUBJECT_FOLLOWS.search(folded)):
+        return None, focus
+    return answer_type, focus
+
+
+def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
     def phrase_after(pattern: str) -> list[str]:
         match = re.search(pattern + r"\s+(.*)", folded)
         if not match:
