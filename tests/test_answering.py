@@ -115,7 +115,8 @@ def test_a_refused_two_part_question_shows_each_parts_best_passages_in_turn(engi
 
 def test_a_list_question_quotes_the_inline_list_after_its_answer(engine):
     # "These actions include seizing financial assets, ..." lists what the sentence before it
-    # names; a question asking for several actions needs both, one asking how many needs one.
+    # names; a question asking for several actions needs both. A question asking how many gets
+    # the list too, as the continuation of its answer (test_a_sentence_is_quoted_with_its_continuation).
     listed = engine.ask("What actions has the DHS campaign taken against smuggling organizations?")
     assert [(c.source, c.start, c.end) for c in listed.citations] == [
         ("003_e33ec4f381171ce5.txt", 3314, 3480), ("003_e33ec4f381171ce5.txt", 3481, 3661),
@@ -123,7 +124,27 @@ def test_a_list_question_quotes_the_inline_list_after_its_answer(engine):
     assert listed.citations[1].quote.startswith("These actions include seizing financial assets")
     assert_exact(listed)
     counted = engine.ask("How many law enforcement actions has the DHS smuggling campaign resulted in?")
-    assert [(c.source, c.start, c.end) for c in counted.citations] == [("003_e33ec4f381171ce5.txt", 3314, 3480)]
+    assert [(c.source, c.start, c.end) for c in counted.citations] == [
+        ("003_e33ec4f381171ce5.txt", 3314, 3480), ("003_e33ec4f381171ce5.txt", 3481, 3661),
+    ]
+
+
+def test_a_sentence_is_quoted_with_its_continuation(engine):
+    """The verifier picks the sentence that names the agencies; the one after it, which points
+    back ("This collaboration ..."), says what they pool, and is quoted with it."""
+    answer = engine.ask("When ICE teams up with the DEA, FBI and CBP, what do the agencies get to pool?")
+    assert [c.quote[:40] for c in answer.citations] == [
+        "By working alongside the Drug Enforcemen", "This collaboration enables the sharing o",
+    ]
+    assert_exact(answer)
+    answerer = engine._ready()[1]
+    continued = {
+        (s.text[:25], answerer._continuation_after(s).text[:25])
+        for s in answerer.index.sentences if answerer._continuation_after(s) is not None
+    }
+    # Only a next sentence of the same paragraph that opens with "This", "These" or "Such".
+    assert ("By working alongside the ", "This collaboration enable") in continued
+    assert all(after.split()[0] in ("This", "These", "Such") for _, after in continued)
 
 
 def test_only_a_sentence_listing_what_the_one_before_names_continues_it(engine):

@@ -14,7 +14,8 @@ def dev_report(engine):
 
 def test_dev_set_meets_the_bar(dev_report):
     """With the trained verifier and two-part questions judged part by part: recall 1.00,
-    answers 0.829, abstention 1.00, false abstention 0.049 (0.122 before the foreign-share
+    answers 0.854 (0.829 before a sentence was quoted with its continuation), abstention 1.00,
+    false abstention 0.049 (0.122 before the foreign-share
     shift; 0.073 before the sixth session's retrain, which answers more paraphrases, some with
     the wrong sentence, and the question that rules out Central America).
 
@@ -177,11 +178,12 @@ def test_a_fifth_blind_set(engine):
     0.955, answers 0.545, abstention 0.889. "Where" now stands in for a label's "Location" or "Site"
     when the unit holds a place, so "Where was the suspect arrested?" names "Arrest Site: Bay Area,
     California" (answers 0.591). Held out from training; the verifier retrained on five seeds,
-    343 news questions and the question proper's answer type: 0.682 / 0.889, with four answerable
-    questions answered by the wrong sentence and two unanswerable ones answered ("in the year
-    before the campaign launched", "what age group").
+    343 news questions and the question proper's answer type: 0.682 / 0.889. A sentence quoted
+    with its continuation ("This collaboration enables the sharing of ...") answers one more:
+    0.727, with three answerable questions answered by the wrong sentence and two unanswerable
+    ones answered ("in the year before the campaign launched", "what age group").
     """
-    _holds_its_bar(engine, "blind5", recall=0.95, answers=0.68, abstention=0.88, wrong_answers=4)
+    _holds_its_bar(engine, "blind5", recall=0.95, answers=0.72, abstention=0.88, wrong_answers=3)
 
 
 def test_every_kind_of_dev_question_is_mostly_handled(dev_report):

@@ -938,8 +938,32 @@ class Answerer:
             for unit in units[protected:]:
                 if _size(kept + [unit]) <= self.max_answer_chars:
                     kept.append(unit)
-            return kept
-        return self._fit(question, units)
+            return self._with_continuation(chosen[0].sentence, kept)
+        return self._with_continuation(chosen[0].sentence, self._fit(question, units))
+
+    def _with_continuation(self, best: Sentence, units: list[Sentence]) -> list[Sentence]:
+        """The answer with the best sentence's continuation right after it, before any runner-up
+        it has no room for: "By working alongside the DEA, FBI and CBP, ICE has created a
+        multi-faceted approach. This collaboration enables the sharing of intelligence, ..." says
+        in its second sentence what the agencies pool. Serving only, like the inline list."""
+        following = self._continuation_after(best)
+        if following is None or best not in units or following in units:
+            return units
+        at = units.index(best) + 1
+        for candidate in (units[:at] + [following] + units[at:], units[:at] + [following]):
+            if _size(candidate) <= self.max_answer_chars:
+                return candidate
+        return units
+
+    def _continuation_after(self, sentence: Sentence) -> Sentence | None:
+        """The next sentence of the paragraph when it opens by pointing back ("This collaboration
+        ...", "These efforts ...", "Such operations ..."): it goes on with the same thought."""
+        if sentence.kind != "sentence" or sentence.sentence_id + 1 >= len(self.index.sentences):
+            return None
+        following = self.index.sentences[sentence.sentence_id + 1]
+        if following.kind != "sentence" or (following.source, following.block) != (sentence.source, sentence.block):
+            return None
+        return following if fold(following.text).split(maxsplit=1)[:1] in (["this"], ["these"], ["such"]) else None
 
     def _leading_fit(self, units: list[Sentence]) -> list[Sentence]:
         """The longest run from the start of ``units`` that an answer has room for."""
