@@ -676,10 +676,8 @@ class Answerer:
         """The list a sentence introduces through an anaphoric lead-in right after it, in its paragraph:
         "Community-focused initiatives should be prioritized. These include: - ..." gives the
         lead-in and its items; any other sentence gives nothing."""
-        if sentence.kind != "sentence" or sentence.sentence_id + 1 >= len(self.index.sentences):
-            return []
-        following = self.index.sentences[sentence.sentence_id + 1]
-        if following.kind != "lead_in" or following.group is None or (following.source, following.block) != (sentence.source, sentence.block):
+        following = self._next_in_paragraph(sentence, "lead_in")
+        if following is None or following.group is None:
             return []
         # Only a lead-in that points back ("This includes:") leans on the sentence; "Key partners
         # include:" says what its list is by itself.
@@ -693,10 +691,8 @@ class Answerer:
         in 30,000 law enforcement actions ... These actions include seizing financial assets, ..."):
         an inline list, which a question asking for several things needs as much as the sentence.
         Serving only: training never quotes more than one sentence."""
-        if sentence.kind != "sentence" or sentence.sentence_id + 1 >= len(self.index.sentences):
-            return None
-        following = self.index.sentences[sentence.sentence_id + 1]
-        if following.kind != "sentence" or (following.source, following.block) != (sentence.source, sentence.block):
+        following = self._next_in_paragraph(sentence, "sentence")
+        if following is None:
             return None
         opening = _ENUMERATION.match(fold(following.text))
         if not opening or (opening["noun"] and stem(opening["noun"]) not in self.stems_of(sentence.statement)):
@@ -958,12 +954,16 @@ class Answerer:
     def _continuation_after(self, sentence: Sentence) -> Sentence | None:
         """The next sentence of the paragraph when it opens by pointing back ("This collaboration
         ...", "These efforts ...", "Such operations ..."): it goes on with the same thought."""
+        following = self._next_in_paragraph(sentence, "sentence")
+        return following if following is not None and words(following.text)[:1] in (["this"], ["these"], ["such"]) else None
+
+    def _next_in_paragraph(self, sentence: Sentence, kind: str) -> Sentence | None:
+        """The unit right after a prose sentence, when it is of ``kind`` and in the same paragraph."""
         if sentence.kind != "sentence" or sentence.sentence_id + 1 >= len(self.index.sentences):
             return None
         following = self.index.sentences[sentence.sentence_id + 1]
-        if following.kind != "sentence" or (following.source, following.block) != (sentence.source, sentence.block):
-            return None
-        return following if fold(following.text).split(maxsplit=1)[:1] in (["this"], ["these"], ["such"]) else None
+        same_paragraph = (following.source, following.block) == (sentence.source, sentence.block)
+        return following if following.kind == kind and same_paragraph else None
 
     def _leading_fit(self, units: list[Sentence]) -> list[Sentence]:
         """The longest run from the start of ``units`` that an answer has room for."""
