@@ -25,7 +25,7 @@ def test_citations_and_passages_are_always_exact(engine, question):
     assert 0.0 <= answer.confidence <= 1.0
     assert answer.answered == (answer.answer is not None)
     if answer.answered:
-        assert answer.citations and (len(answer.answer) <= 400 or (len(answer.answer) <= 800 and len(answer.citations) >= 2))
+        assert len(answer.answer) <= 400 and answer.citations
     for citation in answer.citations:
         assert raw_text(citation.source)[citation.start : citation.end] == citation.quote
         assert f"{citation.quote} [{citation.n}]" in answer.answer

@@ -615,9 +615,7 @@ class Answerer:
                     continue
                 for first in first_readings:
                     for second in second_readings:
-                        # Each part is held to the answer length, not the pair: the question asks for both, and
-                        # two long sentences from two articles (blind 5's "smuggling routes") would otherwise be refused.
-                        if first[-1] == second[-1] or max(_size(first), _size(second)) > self.max_answer_chars:
+                        if first[-1] == second[-1] or _size(first + second) > self.max_answer_chars:
                             continue
                         if self._share_answer(question, first[-1], second[-1], asked):
                             best = (confidence, first + second)
@@ -1000,9 +998,7 @@ class Answerer:
             citations.append(Citation(n, unit.source, article.title, unit.section, unit.start, unit.end, unit.text, article.page_at(unit.start)))
             parts.append(f"{unit.text} [{n}]")
         text = " ".join(parts)
-        # One unit alone too long: cut at a word, keep the marker. Callers hold several units to the
-        # limit themselves (a two-part answer to the limit per part).
-        if len(units) == 1 and len(text) > self.max_answer_chars:
+        if len(text) > self.max_answer_chars:  # one unit alone too long: cut at a word, keep the marker
             body = units[0].text[: self.max_answer_chars - 8].rsplit(" ", 1)[0]
             text = f"{body}… [1]"
         return text, tuple(citations)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 ANSWER_TYPES = (
     None, "count", "amount", "quantity", "percent", "year", "date", "time", "duration", "person", "agent",
-    "organisation", "country", "city", "place", "facility", "comparison", "age",
+    "organisation", "country", "city", "place", "facility", "comparison",
 )
 WH_WORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
 KINDS = ("sentence", "item", "row", "lead_in")

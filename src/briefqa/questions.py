@@ -173,7 +173,6 @@ _TYPE_NOUNS = {
 }
 _CLAUSE_BREAKS = {"of", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could",
                   "would", "should", "in", "on", "at", "for", "per", "from", "to", "by", "with", "that", "who", "which"}
-_AGE_WORDS = re.compile(r"\b(?:aged?|teen\w*|youths?|young\w*|juveniles?|minors?|adolescen\w*|child\w*|kids?|adults?|elderly)\b")
 _GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total", "cases", "instances"}
 _NAMED_NOUNS = {"operative", "member", "suspect", "individual", "detainee", "victim", "smuggler", "kingpin", "man", "woman"}
 
@@ -213,8 +212,6 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
 
     if re.match(r"(is|are|was|were|has|have|had|does|do|did|will|can|could|should)\b.+\bor\b", folded):
         return "comparison", None
-    if re.search(r"\bhow old\b|\b(?:what|which) age\b", folded):
-        return "age", None
     if re.search(r"\bhow many\b", folded):
         noun_phrase = []
         for word in phrase_after(r"how many"):
@@ -330,9 +327,6 @@ def holds_answer_type(
         if counted and counted not in _GENERIC_COUNTED and stem(counted) not in content_stems(text):
             return False  # "how many countries" is not answered by a count of personnel
         return bool(_fresh(spans, question))
-    if kind == "age":  # "What age group ...?" is answered by an age or a word for one, not by "recruitment"
-        ages = [m.group() for m in entities.COUNT.finditer(text) if not entities.YEAR.fullmatch(m.group())]
-        return bool(_fresh(ages, question)) or bool(_AGE_WORDS.search(fold(text)))
     if kind == "comparison":
         return bool(re.search(r"\b(more|less|fewer|greater|larger|smaller|higher|lower)\b|\bthan\b", fold(text)))
     if kind == "amount":

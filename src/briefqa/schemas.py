@@ -103,7 +103,7 @@ class PassageOut(BaseModel):
 class AskResponse(BaseModel):
     question: str
     answered: bool = Field(description="False when the articles do not hold the answer")
-    answer: str | None = Field(description="Verbatim corpus sentences with [n] citation markers, at most 400 characters (BRIEFQA_MAX_ANSWER_CHARS), or that much for each part of a two-part question")
+    answer: str | None = Field(description="Verbatim corpus sentences with [n] citation markers, at most 400 characters")
     confidence: float = Field(ge=0, le=1)
     citations: list[CitationOut]
     passages: list[PassageOut] = Field(description="Ranked retrieved passages, returned even when the system abstains")
