@@ -4,7 +4,7 @@ from briefqa import entities
 from briefqa.answering import names_by_label
 from briefqa.errors import InvalidInput
 from briefqa.features import negated
-from briefqa.questions import analyse_question, names_no_one_new, names_nothing_new, place_names, split_parts
+from briefqa.questions import analyse_question, counts_what_is_asked, names_no_one_new, names_nothing_new, place_names, split_parts
 from briefqa.terms import fold
 from briefqa.verifier import POOL_SIZE
 
@@ -187,7 +187,7 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
     answer = engine.ask(
         "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?"
     )
-    assert answer.answered and answer.confidence == 0.744
+    assert answer.answered and answer.confidence == 0.736
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("004_434760b6812f335f.txt", 106, 289), ("002_47b46ce98c28fd65.txt", 3798, 3908),
     ]
@@ -329,7 +329,7 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
-        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.001, below the 0.33 needed"),
+        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.001, below the 0.335 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
         (
             "What was the name of the judge who sentenced El Chapo?",
@@ -543,7 +543,7 @@ def test_a_named_table_is_found_by_its_headers(engine, question, headers):
         # "Removal Date: April 2024", a list item beside the table, matches "remove" and "date"
         # better than the row does, and was the confident (0.633) and wrong answer before the veto.
         ("On what date did the operation to remove the Sinaloa operative take place, per the operation detail table?",
-         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.86,
+         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.877,
          True, "Date of Operation | March 15, 2024 |"),
         # The table row on the apprehension technique shares "arrest" and "operation" and was the
         # confident (0.649) and wrong answer; the list item names the arrest site.
@@ -618,6 +618,31 @@ def test_a_which_bank_question_is_refused_when_no_passage_names_one(engine):
     assert not answer.answered and answer.confidence == 0.0
 
 
+def test_a_how_many_question_is_refused_when_the_number_counts_something_else(engine):
+    # "30,000 law enforcement actions to disrupt and dismantle human smuggling organizations"
+    # holds a number and the word "organizations", but the number counts actions.
+    answer = engine.ask("How many smuggling organizations has the DHS campaign broken up completely?")
+    assert not answer.answered and answer.confidence == 0.0
+    assert answer.reason == "the passages that could answer it count something other than organizations"
+    counted = engine.ask("How many law enforcement actions has the DHS campaign resulted in?")
+    assert counted.answered and "30,000 law enforcement actions" in counted.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "counts"),
+    [
+        ("How many organizations were dismantled?", "It led to 30,000 law enforcement actions against smuggling organizations.", False),
+        ("How many organizations were dismantled?", "Officers dismantled 12 smuggling organizations.", True),
+        ("How many pounds of fentanyl were seized?", "Agents seized 1.4 million pounds of fentanyl.", True),
+        ("How many people were arrested?", "Police arrested 2,000 in the raids.", True),  # a generic noun counts anything
+        ("What did the agency seize?", "It seized 30,000 items.", True),  # not a how-many question
+        ("How many organizations were dismantled in 2024?", "In 2024 organizations fell.", False),  # the year is the question's
+    ],
+)
+def test_a_count_is_written_before_what_it_counts(question, sentence, counts):
+    assert counts_what_is_asked(analyse_question(question), sentence) is counts
+
+
 @pytest.mark.parametrize(
     ("question", "row", "named"),
     [
@@ -650,10 +675,10 @@ def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, 
 
 
 def test_a_list_item_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The item's label "Role of ERO" is named, so half the 0.33 bar is what it needs (the trees,
-    trained on news lists since the eleventh session, rate it 0.558 anyway)."""
+    """The item's label "Role of ERO" is named, so half the 0.335 bar is what it needs (the trees,
+    trained on news lists since the eleventh session, rate it 0.556 anyway)."""
     answer = engine.ask("What was the role of ERO in the operation?")
-    assert answer.answered and answer.confidence == 0.558 and answer.needed == 0.165
+    assert answer.answered and answer.confidence == 0.556 and answer.needed == 0.1675
     assert answer.answer.startswith("Role of ERO: Managed arrest, processing, and deportation logistics.")
     assert_exact(answer)
 
@@ -668,24 +693,24 @@ def test_a_lookup_answers_where_only_with_a_place(engine):
     assert answerer.looked_up(analyse_question("What does Operation Sentinel do?"), item)
     # "Where" stands in for the label word "Location", and the row holds a place: half the bar.
     answer = engine.ask("Where was the suspect arrested, according to the operation detail table?")
-    assert answer.answered and answer.confidence == 0.24 and answer.needed == 0.165
+    assert answer.answered and answer.confidence == 0.231 and answer.needed == 0.1675
     assert answer.answer.startswith("Arrest Location | San Francisco, California |")
     assert_exact(answer)
 
 
 def test_a_table_row_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The verifier rates this lookup 0.234, under the 0.33 bar; every row named by its label and
+    """The verifier rates this lookup 0.225, under the 0.335 bar; every row named by its label and
     ranked first on our news sets was the right answer (docs/verifier.md)."""
     question = "What does the operation-aspect table give as the result?"
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.234 and answer.needed == 0.165
+    assert answer.answered and answer.confidence == 0.225 and answer.needed == 0.1675
     assert answer.answer.startswith("Result | Successful deportation and transfer for prosecution |")
     # Half of any bar: a stricter request refuses it, and names the bar it missed.
     strict = engine.ask(question, min_confidence=0.5)
-    assert not strict.answered and strict.reason.endswith("confidence 0.234, below the 0.25 needed")
+    assert not strict.answered and strict.reason.endswith("confidence 0.225, below the 0.25 needed")
     # A row that is not named keeps the whole bar.
     unnamed = engine.ask("What security protocols guarded the transfer to Mexico?")
-    assert not unnamed.answered and unnamed.reason.endswith("confidence 0.166, below the 0.33 needed")
+    assert not unnamed.answered and unnamed.reason.endswith("confidence 0.170, below the 0.335 needed")
 
 
 @pytest.mark.parametrize(
@@ -848,16 +873,16 @@ LIST_BELOW_THRESHOLD = "What community-focused initiatives does the article on t
 def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
     refused = engine.ask(LIST_BELOW_THRESHOLD)
     assert not refused.answered
-    assert refused.reason == "no passage is likely to answer it: confidence 0.326, below the 0.33 needed"
+    assert refused.reason == "no passage is likely to answer it: confidence 0.317, below the 0.335 needed"
     answered = engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.25)
-    assert answered.answered and answered.confidence == 0.326
+    assert answered.answered and answered.confidence == 0.317
     assert [(c.source, c.start, c.end) for c in answered.citations] == [
         ("004_434760b6812f335f.txt", start, end) for start, end in [(4649, 4759), (4760, 4774), (4777, 4882), (4885, 5008)]
     ]
     assert "Public Education Campaigns: Inform residents about safety measures" in answered.answer
-    stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.8)
+    stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.9)
     assert not stricter.answered
-    assert stricter.reason == "no passage is likely to answer it: confidence 0.783, below the 0.8 needed"
+    assert stricter.reason == "no passage is likely to answer it: confidence 0.810, below the 0.9 needed"
 
 
 def test_min_confidence_zero_keeps_the_vetoes(engine):
@@ -877,5 +902,5 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     engine = Engine(index_dir, auto_reload=False, min_confidence=0.25)
     assert engine.ask(LIST_BELOW_THRESHOLD).answered
     assert not engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.5).answered
-    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.33)")
+    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.335)")
     assert engine.health().answer_threshold == 0.25

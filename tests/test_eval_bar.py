@@ -200,8 +200,10 @@ def test_harder_paraphrases_and_near_misses_of_the_twelfth_session(engine):
     """tests/data/news_train2.jsonl: 79 questions a helper wrote to be hard (30 paraphrases in other
     words than the articles', 8 two-article questions, 22 near misses), never trained on. First
     run: recall 0.806, answers 0.426, abstention 0.760, sixteen answerable questions answered by
-    the wrong sentence. A guard against getting worse where briefqa is weakest."""
-    _holds_its_bar(engine, "news_train2", recall=0.80, answers=0.42, abstention=0.75, wrong_answers=16, questions=79)
+    the wrong sentence. A how-many answer must count what is asked (and the recalibration that
+    veto brought): abstention 0.800, fifteen wrong. A guard against getting worse where briefqa is
+    weakest."""
+    _holds_its_bar(engine, "news_train2", recall=0.80, answers=0.42, abstention=0.80, wrong_answers=15, questions=79)
 
 
 def test_every_kind_of_dev_question_is_mostly_handled(dev_report):

@@ -177,8 +177,8 @@ def test_the_foreign_share_is_the_weight_of_question_words_no_document_uses(engi
 
 def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
     """"penalties" is in no document ("sanctions" is), so no sentence can echo it. The trees score
-    the sentence that answers at 0.318; read as an echoing question's score that is 0.303, under
-    the bar (0.33); the card's shift, fitted on the training questions, reads it as 0.379."""
+    the sentence that answers at 0.318; read as an echoing question's score that is 0.295, under
+    the bar (0.335); the card's shift, fitted on the training questions, reads it as 0.384."""
     answerer = engine._ready()[1]
     question = "What were the U.S. penalties on Venezuelan officials meant to achieve?"
     pool = answerer.pool(question)
@@ -187,7 +187,7 @@ def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
     best = max(c.score for c in answerer.judge(pool) if answerer.eligible(c, pool))
     assert answerer.verifier.confidence(best) < answerer.verifier.card.threshold <= answerer.verifier.confidence(best, share)
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.379
+    assert answer.answered and answer.confidence == 0.384
     assert answer.answer.startswith("U.S. sanctions aimed at Venezuelan officials and institutions have had mixed effects")
 
 

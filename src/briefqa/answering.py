@@ -28,7 +28,7 @@ from .articles import row_cells, table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
-from .questions import UNITED_STATES, Question, analyse_question, WHO_TYPES, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
+from .questions import UNITED_STATES, Question, analyse_question, WHO_TYPES, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import STOPWORDS, content_stems, fold, is_blank, similar_words, stem, words
@@ -723,10 +723,13 @@ class Answerer:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):
         the sentence names only what the question rules out, or for a who-question no one but whom it
         names, or for a which-bank question no name at all, lies outside the table or list the question
-        names, or speaks of the opposite of what it asks."""
+        names, counts something other than what a how-many question asks about, or speaks of the
+        opposite of what it asks."""
         if self._is_excluded(candidate, pool) or self._outside_named_part(candidate, pool):
             return True
         if self._names_no_one_new(candidate, pool) or self._names_nothing_new(candidate, pool):
+            return True
+        if not counts_what_is_asked(pool.question, candidate.sentence.statement):
             return True
         if not pool.opposites:
             return False
@@ -819,6 +822,8 @@ class Answerer:
                 return "the passages that could answer it name no one but whom the question names"
             if any(self._names_nothing_new(c, pool) for c in candidates):
                 return f"the passages that could answer it name no {pool.question.named_kind}"
+            if not any(counts_what_is_asked(pool.question, c.sentence.statement) for c in candidates):
+                return f"the passages that could answer it count something other than {pool.question.focus}"
             return "the passages that could answer it speak of the opposite of what it asks"
         if no_one_new:
             return "the passages that could answer it name no one but whom the question names, or only repeat it"

@@ -307,6 +307,30 @@ def place_names(text: str) -> set[str]:
     }
 
 
+COUNTED_WITHIN = 4  # words after a number that may name what it counts: "30,000 law enforcement actions"
+
+
+def counts_what_is_asked(question: Question, text: str) -> bool:
+    """Does a number the question does not give count what a how-many question asks about?
+
+    English writes a count before what it counts, so "How many smuggling organizations has the
+    campaign dismantled?" is not answered by "30,000 law enforcement actions to disrupt and
+    dismantle human smuggling organizations", which holds both the number and the noun. On the
+    SQuAD training and held-out articles this refuses 8 of 35 true answer sentences that pass the
+    count check and 96 of the 227 best-ranked others; on our news sets none of 21 true ones.
+    """
+    counted = question.focus
+    if question.answer_type != "count" or not counted or counted in _GENERIC_COUNTED:
+        return True
+    target = stem(counted)
+    for match in entities.COUNT.finditer(text):
+        if entities.YEAR.fullmatch(match.group()) or not _fresh([match.group()], question):
+            continue
+        if any(stem(word) == target for word in words(text[match.end() :])[:COUNTED_WITHIN]):
+            return True
+    return False
+
+
 def holds_answer_type(
     question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), also_named: tuple[str, ...] = (),
 ) -> bool:
