@@ -28,7 +28,7 @@ from .articles import row_cells, table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
-from .questions import UNITED_STATES, Question, analyse_question, WHO_TYPES, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
+from .questions import NAMED_TYPES, UNITED_STATES, Question, analyse_question, WHO_TYPES, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import STOPWORDS, content_stems, fold, is_blank, similar_words, stem, words
@@ -50,7 +50,6 @@ RUNNER_UP_SHARE = 0.2  # a runner-up joins the answer when the verifier rates it
 MAX_EXTRA_SENTENCES = 2
 # A list's lead-in this short is a label a question can name the list by ("Operation Highlights:").
 LABEL_WORDS = 5
-NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "place", "facility"})
 PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
 # A table row or labelled list item the question names by its label is a lookup, which the verifier
 # (trained on prose) rates low: it needs this share of the bar. See docs/verifier.md, "A table row named by its label".

@@ -189,13 +189,14 @@ _KIND_QUESTION = re.compile(r"\b(?:what|which)\s+(?:kinds?|sorts?|types?|forms?)
 # "What does the agency hope people will flag?": after "what does", the noun is the clause's subject,
 # not the kind of thing asked for.
 _SUBJECT_FOLLOWS = re.compile(r"\b(?:what|which)\s+(?:do|does|did|has|have|had|will|would|can|could|should)\b")
-_NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "facility", "place"})
+# The answer types that ask for something known by its name.
+NAMED_TYPES = frozenset({"person", "agent", "organisation", "country", "city", "facility", "place"})
 
 
 def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
     folded = _SCENE_CLAUSE.sub("", folded, count=1)
     answer_type, focus = _typed(folded, tokens)
-    if answer_type in _NAMED_TYPES and (_KIND_QUESTION.search(folded) or _SUBJECT_FOLLOWS.search(folded)):
+    if answer_type in NAMED_TYPES and (_KIND_QUESTION.search(folded) or _SUBJECT_FOLLOWS.search(folded)):
         return None, focus
     return answer_type, focus
 
@@ -325,12 +326,12 @@ def counts_what_is_asked(question: Question, text: str) -> bool:
     if question.answer_type != "count" or not counted or counted in _GENERIC_COUNTED:
         return True
     target = stem(counted)
-    for match in entities.COUNT.finditer(text):
-        if entities.YEAR.fullmatch(match.group()) or not _fresh([match.group()], question):
-            continue
-        if any(stem(word) == target for word in words(text[match.end() :])[:COUNTED_WITHIN]):
-            return True
-    return False
+    return any(any(stem(word) == target for word in words(text[m.end() :])[:COUNTED_WITHIN]) for m in _new_counts(question, text))
+
+
+def _new_counts(question: Question, text: str) -> list[re.Match]:
+    """The numbers in the text that are not years and that the question does not give itself."""
+    return [m for m in entities.COUNT.finditer(text) if not entities.YEAR.fullmatch(m.group()) and _fresh([m.group()], question)]
 
 
 def holds_answer_type(
@@ -348,11 +349,10 @@ def holds_answer_type(
     if question.measured and stem(question.measured) not in content_stems(text):
         return False  # "how many pounds of fentanyl" is not answered by pounds of narcotics
     if kind == "count":
-        spans = [m.group() for m in entities.COUNT.finditer(text) if not entities.YEAR.fullmatch(m.group())]
         counted = question.focus
         if counted and counted not in _GENERIC_COUNTED and stem(counted) not in content_stems(text):
             return False  # "how many countries" is not answered by a count of personnel
-        return bool(_fresh(spans, question))
+        return bool(_new_counts(question, text))
     if kind == "comparison":
         return bool(re.search(r"\b(more|less|fewer|greater|larger|smaller|higher|lower)\b|\bthan\b", fold(text)))
     if kind == "amount":
