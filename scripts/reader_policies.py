@@ -7,7 +7,7 @@ new best sentence at least R); geo:K (the K sentences scored by the geometric me
 through the trees' calibration). Prints answered-right / answerable, refused / unanswerable and
 wrong answers per set. Usage: `python scripts/reader_policies.py READER_DIR SETS POLICIES`.
 """
-import os, sys, math, tempfile, functools
+import os, sys, math, tempfile
 from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent; sys.path.insert(0, str(ROOT / "scripts"))

@@ -17,7 +17,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("TOKENIZERS_
 ROOT = Path(__file__).resolve().parent.parent; sys.path.insert(0, str(ROOT / "scripts"))
 from cross_encoder_trial import pools
 from cross_encoder_second_opinion import fine_tune, export, quantise, OnnxReader, torch_probabilities
-import cross_encoder_second_opinion as ceso
 from verifier_data import load_items
 from briefqa.index import build_index
 
