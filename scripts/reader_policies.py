@@ -80,7 +80,7 @@ with tempfile.TemporaryDirectory() as w:
             e, gold = engines[s]
             idx, _ = e._ready(); texts = {a.source: a.text for a in idx.articles.values()}
             r = evaluate(load_gold(gold), e.ask, texts.__getitem__)
-            f = r.figures(); wrong = sum(x.answered and not x.correct for x in r.results if x.answerable)
+            wrong = sum(x.answered and not x.correct for x in r.results if x.answerable)
             right = sum(x.correct for x in r.results if x.answerable); refused = sum(not x.answered for x in r.results if not x.answerable)
             nA = sum(x.answerable for x in r.results); nU = len(r.results) - nA
             line.append(f"{s} {right}/{nA} {refused}/{nU} w{wrong}")

@@ -214,6 +214,7 @@ def test_an_eighth_blind_set(engine):
     """
     _holds_its_bar(engine, "blind8", recall=1.0, answers=0.72, abstention=0.94, wrong_answers=3)
 
+
 def test_harder_paraphrases_and_near_misses_of_the_twelfth_session(engine):
     """tests/data/news_train2.jsonl: 79 questions a helper wrote to be hard (30 paraphrases in other
     words than the articles', 8 two-article questions, 22 near misses), never trained on. First
