@@ -4,7 +4,7 @@ from briefqa import entities
 from briefqa.answering import names_by_label
 from briefqa.errors import InvalidInput
 from briefqa.features import negated
-from briefqa.questions import analyse_question, counts_what_is_asked, names_no_one_new, names_nothing_new, place_names, split_parts
+from briefqa.questions import analyse_question, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts
 from briefqa.terms import fold
 from briefqa.verifier import POOL_SIZE
 
@@ -187,7 +187,8 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
     answer = engine.ask(
         "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?"
     )
-    assert answer.answered and answer.confidence == 0.736
+    # 0.628: "which cartel" asks for no name type, since the "whose" of the relative clause is not the question's wh-word.
+    assert answer.answered and answer.confidence == 0.628
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("004_434760b6812f335f.txt", 106, 289), ("002_47b46ce98c28fd65.txt", 3798, 3908),
     ]
@@ -437,6 +438,57 @@ def test_what_share_of_asks_for_a_proportion(question, kind):
 )
 def test_the_question_proper_decides_the_answer_type(question, kind):
     assert analyse_question(question).answer_type == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "focus"),
+    [
+        # "who" opening a relative clause is not what the question asks.
+        ("How do the operation highlights profile the individual who was removed?", None, None),
+        ("From which country do most of the migrants who turn to smugglers come?", "country", "country"),
+        # A person noun as a modifier or a verb is not a person asked for.
+        ("What is the chief drug in the shipments ICE is trying to stop?", None, "drug"),
+        ("With whom will the homeland department head the drive?", "agent", None),
+        ("Which body will head the overall initiative?", None, "body"),
+        ("Who is the head of HSI?", "person", "head"),
+        ("Who is the current leader of the Tren de Aragua gang?", "person", "leader"),
+        ("Who is the commander of Joint Task Force Alpha?", "person", "commander"),
+        # A distance is a number.
+        ("How far from the border have smugglers moved their stash houses?", "quantity", "far"),
+        ("How far has the campaign come in its goals?", None, None),
+    ],
+)
+def test_the_wh_word_and_the_head_noun_decide_who_is_asked_for(question, kind, focus):
+    analysed = analyse_question(question)
+    assert (analysed.answer_type, analysed.focus) == (kind, focus)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holds"),
+    [
+        # Whom-questions are often answered by people or bodies with no name.
+        ("Alongside whom will DHS lead the anti-smuggling campaign?", "DHS will lead the effort alongside international partners and related agencies.", True),
+        ("Whose trust do the outreach efforts aim to win?", "The programmes seek the trust of immigrant communities.", True),
+        # Not by the people the question already names, nor by things.
+        ("Whom do the gangs recruit?", "The gangs are deeply entrenched in the drug trade.", False),
+        ("Whom does the unit target?", "The unit targets shipments at key choke points.", False),
+    ],
+)
+def test_a_who_question_is_answered_by_a_name_or_by_people_without_one(question, sentence, holds):
+    assert holds_answer_type(analyse_question(question), sentence) is holds
+
+
+@pytest.mark.parametrize(
+    ("question", "named_kind"),
+    [
+        ("What is the name of the data analytics platform ICE uses?", "name"),
+        ("What was the operation called?", "name"),
+        ("Which darknet drug market did HSI take down?", "market"),
+        ("What does the platform do?", None),
+    ],
+)
+def test_a_question_asking_for_a_name_needs_a_sentence_that_names_something(question, named_kind):
+    assert analyse_question(question).named_kind == named_kind
 
 
 

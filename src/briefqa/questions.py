@@ -21,7 +21,8 @@ _FACILITIES = {"airport", "port", "prison", "jail", "base", "facility", "buildin
 _PERSON_NOUNS = {
     "person", "official", "director", "secretary", "leader", "head", "chief", "commissioner", "president",
     "minister", "spokesperson", "spokesman", "spokeswoman", "agent", "officer", "judge", "prosecutor",
-    "attorney", "governor", "mayor", "senator", "kingpin", "founder", "author", "reporter",
+    "attorney", "governor", "mayor", "senator", "kingpin", "founder", "author", "reporter", "commander", "executive",
+    "chairman", "chairwoman", "ceo", "manager", "coordinator", "administrator", "ambassador", "sheriff", "captain", "lawyer",
 }
 _ORG_NOUNS = {
     "agency", "agencies", "branch", "branches", "division", "divisions", "department", "departments", "office", "offices",
@@ -90,12 +91,16 @@ NAMED_KINDS = frozenset({
 })
 # Words between "which" and the noun that do not end the phrase: "which exact firm". "What kind of bank"
 # asks for a kind, not a name, so "kind", "sort" and "type" end it.
+_ASKS_NAME = re.compile(r"\b(?:what|which) (?:is|was|are|were) (?:the )?names? (?:of|for|given)\b|\bwhat (?:is|was) [\w\s’']{1,40}? called\b")
 _KIND_LEAD = {"the", "a", "an", "exact", "specific", "particular"}
 _KIND_OF = {"kind", "kinds", "sort", "sorts", "type", "types"}
 
 
 def _named_kind(folded: str) -> str | None:
-    """The kind of named thing a which- or what-question asks for: "Which darknet drug market ...?" -> "market"."""
+    """The kind of named thing a which- or what-question asks for: "Which darknet drug market ...?" -> "market",
+    and "What is the name of the platform ...?" -> "name": a sentence that names nothing cannot answer it."""
+    if _ASKS_NAME.search(folded):
+        return "name"
     match = re.search(r"\b(?:which|what)\s+(.*)", folded)
     if not match:
         return None
@@ -174,6 +179,11 @@ _TYPE_NOUNS = {
 _CLAUSE_BREAKS = {"of", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could",
                   "would", "should", "in", "on", "at", "for", "per", "from", "to", "by", "with", "that", "who", "which"}
 _GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total", "cases", "instances"}
+_BEFORE_VERBS = {"will", "would", "can", "could", "to", "may", "might", "must", "should", "shall", "does", "do", "did", "not", "and", "or"}
+_AFTER_VERBS = {"off", "up", "the", "a", "an", "its", "their"}
+_WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
+# Person nouns that are also adjectives or noun modifiers: "chief", "head", "lead".
+_MODIFYING_PERSON_NOUNS = {"chief", "head", "leader", "agent", "founder"}
 _NAMED_NOUNS = {"operative", "member", "suspect", "individual", "detainee", "victim", "smuggler", "kingpin", "man", "woman"}
 
 
@@ -228,13 +238,19 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
         return "percent", None
     if re.search(r"\b(?:what|which) share of\b", folded):  # "What share of the gang members ...?" asks for a proportion
         return "percent", "share"
+    if re.search(r"\bhow far (?:from|away|is|was|are|were|apart|into|inside|out|off)\b", folded):  # a distance: a number
+        return "quantity", "far"
     if re.search(r"\bhow long\b|\bfor how long\b", folded):
         return "duration", None
     if re.search(r"^when\b|\bwhen (did|was|were|is|will|does|do|has|had)\b", folded):
         return "time", None
     wh_phrase = phrase_after(r"\b(?:which|what)")
     known = _TYPE_NOUNS.keys() | _GEO_GENERIC | _FACILITIES | _PERSON_NOUNS | {"name", "country", "nation", "countries", "nations", "city", "cities"}
-    focus = next((w for w in wh_phrase[:3] if w in known), wh_phrase[0] if wh_phrase else None)
+    focus = next(
+        (w for i, w in enumerate(itertools.takewhile(lambda w: w not in _CLAUSE_BREAKS, wh_phrase[:3]))
+         if w in known and not _modifies(w, wh_phrase[i + 1 : i + 2])),
+        next((w for i, w in enumerate(wh_phrase[:2]) if not _modifies(w, wh_phrase[i + 1 : i + 2])), None),
+    )
     if focus == "name" and len(wh_phrase) > 1:  # "the name of the official" asks for a person
         named = next((w for w in wh_phrase[1:] if w in _PERSON_NOUNS | _NAMED_NOUNS), None)
         if named:
@@ -244,8 +260,12 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
         if kind == "amount" and focus in {"value", "amount", "sum"} and not set(tokens) & _MONEY_WORDS - {"value"}:
             kind = "quantity"
         return kind, focus
-    if re.search(r"\bwho(m|se)?\b", folded) or focus in _PERSON_NOUNS:
-        person_noun = next((w for w in tokens if w in _PERSON_NOUNS), None)
+    if _asks_who(tokens) or focus in _PERSON_NOUNS:
+        person_noun = next(
+            (w for i, w in enumerate(tokens) if w in _PERSON_NOUNS and not _used_as_verb(tokens[max(0, i - 1) : i], tokens[i + 1 : i + 2])
+             and not _modifies(w, tokens[i + 1 : i + 2])),
+            focus if focus in _PERSON_NOUNS else None,
+        )
         return ("person" if person_noun else "agent"), person_noun
     if focus in {"country", "nation", "countries", "nations"}:
         return "country", focus
@@ -262,6 +282,25 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
     if body:
         return "organisation", body
     return None, focus
+
+
+def _asks_who(tokens: list[str]) -> bool:
+    """Is "who" the question's own wh-word? In "How do the highlights profile the individual who was
+    removed?" it opens a relative clause, and the question asks how, not who."""
+    first = next((w for w in (t.lower() for t in tokens[:12]) if w in _WH_WORDS), None)
+    return first in {"who", "whom", "whose"}
+
+
+def _used_as_verb(preceding: list[str], following: list[str]) -> bool:
+    """Is a person noun used as a verb: "will head the drive", "and head off problems"? "the current
+    leader" and "the head of HSI" are nouns."""
+    return bool(preceding) and preceding[0].lower() in _BEFORE_VERBS or bool(following) and following[0].lower() in _AFTER_VERBS
+
+
+def _modifies(word: str, following: list[str]) -> bool:
+    """Is a person noun used as a modifier ("the chief drug", "the head office") rather than as the
+    thing asked for ("the chief of staff", "the head of HSI", "which official")?"""
+    return word in _MODIFYING_PERSON_NOUNS and bool(following) and following[0] not in STOPWORDS and following[0] not in _CLAUSE_BREAKS
 
 
 def _fresh(found: list[str], question: Question) -> list[str]:
@@ -329,6 +368,30 @@ def counts_what_is_asked(question: Question, text: str) -> bool:
     return any(any(stem(word) == target for word in words(text[m.end() :])[:COUNTED_WITHIN]) for m in _new_counts(question, text))
 
 
+# Common nouns for people and bodies of people. "Alongside whom ...?" and "Whose trust ...?" are
+# as often answered by "international partners" or "immigrant communities" as by a name: of the
+# news questions asking whom, 16 of 41 answer sentences name no one, and 31 of 156 on SQuAD.
+_PEOPLE_NOUNS = frozenset("""
+people persons individuals populace population populations community communities citizens residents
+locals families children women men adults youths families members partners allies agencies
+officials officers personnel police governments organizations organisations groups networks gangs cartels
+leaders leadership associates affiliates employees workers staff volunteers experts analysts researchers
+scientists physicians doctors merchants traders manufacturers farmers peasants soldiers troops army militia
+immigrants migrants refugees emigrants travellers travelers passengers victims survivors suspects criminals
+offenders traffickers smugglers dealers couriers financiers facilitators policymakers lawmakers legislators
+congress parliament government council committee committees courts judges prosecutors investigators
+students teachers scholars clergy priests monks nobles nobility aristocracy rulers emperors kings queens
+presidents ministers parties voters electorate customers consumers users clients owners businesses companies
+firms nations countries neighbours neighbors enemies rivals opponents supporters followers settlers
+""".split())
+
+
+def _names_a_group(question: Question, text: str) -> bool:
+    """Does the text name people or a body of people the question does not already name?"""
+    asked = set(question.stems)
+    return any(word in _PEOPLE_NOUNS and stem(word) not in asked for word in words(fold(text)))
+
+
 def _new_counts(question: Question, text: str) -> list[re.Match]:
     """The numbers in the text that are not years and that the question does not give itself."""
     return [m for m in entities.COUNT.finditer(text) if not entities.YEAR.fullmatch(m.group()) and _fresh([m.group()], question)]
@@ -377,7 +440,7 @@ def holds_answer_type(
     if kind == "person":
         return any(entities.is_person(n, common_words) for n in found)
     if kind == "agent":
-        return any(entities.is_person(n, common_words) or entities.is_org(n) for n in found)
+        return any(entities.is_person(n, common_words) or entities.is_org(n) for n in found) or _names_a_group(question, text)
     if kind == "organisation":
         asked = fold(question.text)
 
