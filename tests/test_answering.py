@@ -453,6 +453,10 @@ def test_the_question_proper_decides_the_answer_type(question, kind):
         ("Who is the head of HSI?", "person", "head"),
         ("Who is the current leader of the Tren de Aragua gang?", "person", "leader"),
         ("Who is the commander of Joint Task Force Alpha?", "person", "commander"),
+        # A member of a body is a person; a neighbourhood or a district is a place.
+        ("Which member of Congress sponsored the anti-gang funding bill for ICE?", "person", "member"),
+        ("Which member states signed the accord?", None, "states"),
+        ("In which San Francisco neighborhood was the operative arrested?", "place", "neighborhood"),
         # A distance is a number.
         ("How far from the border have smugglers moved their stash houses?", "quantity", "far"),
         ("How far has the campaign come in its goals?", None, None),

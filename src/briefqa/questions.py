@@ -16,13 +16,17 @@ from .terms import STOPWORDS, content_stems, fold, stem, words
 
 # One country, many spellings: "American guns" are "U.S. firearms".
 UNITED_STATES = frozenset({"u.s.", "u.s", "us", "usa", "u.s.a.", "united states", "america", "american", "americans"})
-_GEO_GENERIC = {"city", "town", "country", "nation", "region", "state", "place", "location", "area", "province", "territory"}
+_GEO_GENERIC = {
+    "city", "town", "country", "nation", "region", "state", "place", "location", "area", "province", "territory",
+    "neighborhood", "neighbourhood", "district", "county", "suburb", "borough", "village", "municipality",
+}
 _FACILITIES = {"airport", "port", "prison", "jail", "base", "facility", "building", "hospital", "school", "university", "station", "court", "embassy", "camp"}
 _PERSON_NOUNS = {
     "person", "official", "director", "secretary", "leader", "head", "chief", "commissioner", "president",
     "minister", "spokesperson", "spokesman", "spokeswoman", "agent", "officer", "judge", "prosecutor",
     "attorney", "governor", "mayor", "senator", "kingpin", "founder", "author", "reporter", "commander", "executive",
     "chairman", "chairwoman", "ceo", "manager", "coordinator", "administrator", "ambassador", "sheriff", "captain", "lawyer",
+    "member",
 }
 _ORG_NOUNS = {
     "agency", "agencies", "branch", "branches", "division", "divisions", "department", "departments", "office", "offices",
@@ -183,7 +187,7 @@ _BEFORE_VERBS = {"will", "would", "can", "could", "to", "may", "might", "must", 
 _AFTER_VERBS = {"off", "up", "the", "a", "an", "its", "their"}
 _WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 # Person nouns that are also adjectives or noun modifiers: "chief", "head", "lead".
-_MODIFYING_PERSON_NOUNS = {"chief", "head", "leader", "agent", "founder"}
+_MODIFYING_PERSON_NOUNS = {"chief", "head", "leader", "agent", "founder", "member"}
 _NAMED_NOUNS = {"operative", "member", "suspect", "individual", "detainee", "victim", "smuggler", "kingpin", "man", "woman"}
 
 
