@@ -332,9 +332,12 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
         ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.001, below the 0.335 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
+        # The passages that mention El Chapo name only him; the rest, which do not, are not why it is refused.
+        ("What was the name of the judge who sentenced El Chapo?", "the passages that could answer it name no one but whom the question names"),
+        # A table row says where, not why.
         (
-            "What was the name of the judge who sentenced El Chapo?",
-            "the passages that could answer it name no one but whom the question names, or only repeat it",
+            "Why was Guadalajara chosen as the deportation destination for the cartel operative?",
+            "the passages that could answer it are table rows that give no reason",
         ),
     ],
 )

@@ -26,7 +26,7 @@ import numpy as np
 from . import entities
 from .articles import row_cells, table_headers
 from .errors import InvalidInput
-from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
+from .features import WH_WORDS, asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
 from .index import CorpusIndex
 from .questions import NAMED_TYPES, UNITED_STATES, Question, analyse_question, WHO_TYPES, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
@@ -68,6 +68,7 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
 
 
+_REASON_WORDS = frozenset({"reason", "reasons", "cause", "causes", "purpose", "motive", "motives", "rationale", "basis", "justification", "why"})
 _INSTITUTIONS = r"(?P<kind>department|ministry|office|bureau)"
 _INSTITUTION_AFTER = re.compile(r"(?:the )?(?P<field>[a-z][a-z ]*?) " + _INSTITUTIONS)
 _INSTITUTION_BEFORE = re.compile(r"(?:the )?" + _INSTITUTIONS + r" of (?:the )?(?P<field>[a-z][a-z ]*)")
@@ -730,10 +731,20 @@ class Answerer:
             return True
         if not counts_what_is_asked(pool.question, candidate.sentence.statement):
             return True
+        if self._row_without_reason(candidate, pool):
+            return True
         if not pool.opposites:
             return False
         facts = sentence_facts(self, candidate)
         return asks_the_opposite(pool.opposites, facts.words, facts.stem_set, facts.negated)
+
+    def _row_without_reason(self, candidate: Candidate, pool: Pool) -> bool:
+        """A why-question is not answered by a table row that gives no reason: "Deportation
+        Destination | Guadalajara" says where, not why ("Legal Basis | ..." may say why)."""
+        return (
+            candidate.sentence.kind == "row" and wh_word(fold(pool.matched.text)) == WH_WORDS.index("why") + 1
+            and not _REASON_WORDS & sentence_facts(self, candidate).words
+        )
 
     def _names_no_one_new(self, candidate: Candidate, pool: Pool) -> bool:
         # The type is checked first so that only who-questions read (and cache) a sentence's names.
@@ -810,6 +821,9 @@ class Answerer:
             return f"no relevant passage {giving}mentions {_and(pool.required)} together"
         if pool.negated and not any(sentence_facts(self, c).negated for c in candidates):
             return f"the question asks about what is not so, and no relevant passage {giving}negates anything"
+        # The word vetoes explain the refusal of the passages that mention everything the question names.
+        if pool.required and not pool.question.conjunctive:
+            candidates = [c for c, m in zip(candidates, met) if m == set(pool.required)]
         vetoed = [self.word_veto(c, pool) for c in candidates]
         no_one_new = any(self._names_no_one_new(c, pool) for c in candidates)
         if any(vetoed) and all(v or self._only_repeats(c, pool) for c, v in zip(candidates, vetoed)):
@@ -823,6 +837,8 @@ class Answerer:
                 return f"the passages that could answer it name no {pool.question.named_kind}"
             if not any(counts_what_is_asked(pool.question, c.sentence.statement) for c in candidates):
                 return f"the passages that could answer it count something other than {pool.question.focus}"
+            if any(self._row_without_reason(c, pool) for c in candidates):
+                return "the passages that could answer it are table rows that give no reason"
             return "the passages that could answer it speak of the opposite of what it asks"
         if no_one_new:
             return "the passages that could answer it name no one but whom the question names, or only repeat it"
