@@ -334,6 +334,11 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
         # The passages that mention El Chapo name only him; the rest, which do not, are not why it is refused.
         ("What was the name of the judge who sentenced El Chapo?", "the passages that could answer it name no one but whom the question names"),
+        # Asked for two things, a sentence that coordinates nothing cannot answer; the next one is not likely enough.
+        (
+            "In the piece on ICE's fight against Venezuelan organized crime, what two dangers do outreach efforts alert neighborhoods to?",
+            "no passage is likely to answer it: confidence 0.170, below the 0.335 needed",
+        ),
         # A table row says where, not why.
         (
             "Why was Guadalajara chosen as the deportation destination for the cartel operative?",

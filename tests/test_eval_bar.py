@@ -25,6 +25,8 @@ def test_dev_set_meets_the_bar(dev_report):
     Fifteenth session: "who" opening a relative clause no longer makes a question ask who, and
     "From which Northern Triangle country do most of the migrants who turn to smugglers come?" is
     answered by the sentence on cartels "in Mexico and the Northern Triangle": abstention 0.971.
+    "What two dangers do outreach efforts alert neighborhoods to?" is no longer answered by a
+    sentence that coordinates nothing, and is refused: false abstention 0.049, one wrong answer fewer.
     """
     figures = dev_report.figures()
     assert figures["questions"] == 75

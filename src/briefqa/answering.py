@@ -68,6 +68,8 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
 
 
+_ASKS_SEVERAL = re.compile(r"\b(?:what|which|name)\s+(?:the\s+)?(?:two|three|four|five)\b", re.I)
+_COORDINATION = re.compile(r"\band\b|\bor\b|\bnor\b|\bas well as\b|\bboth\b|&", re.I)
 _REASON_WORDS = frozenset({"reason", "reasons", "cause", "causes", "purpose", "motive", "motives", "rationale", "basis", "justification", "why"})
 _INSTITUTIONS = r"(?P<kind>department|ministry|office|bureau)"
 _INSTITUTION_AFTER = re.compile(r"(?:the )?(?P<field>[a-z][a-z ]*?) " + _INSTITUTIONS)
@@ -105,6 +107,11 @@ class Pool:
     def asks_wh(self) -> bool:
         """A wh-question ("what", "who", ...) rather than a yes/no question or a command."""
         return bool(wh_word(fold(self.matched.text)))
+
+    @cached_property
+    def asks_several(self) -> bool:
+        """Does the question ask for two to five things ("What two goals ...?", "Which three agencies ...?")?"""
+        return bool(_ASKS_SEVERAL.search(self.matched.text))
 
     @cached_property
     def negated(self) -> bool:
@@ -731,7 +738,7 @@ class Answerer:
             return True
         if not counts_what_is_asked(pool.question, candidate.sentence.statement):
             return True
-        if self._row_without_reason(candidate, pool):
+        if self._row_without_reason(candidate, pool) or self._one_where_several_asked(candidate, pool):
             return True
         if not pool.opposites:
             return False
@@ -744,6 +751,17 @@ class Answerer:
         return (
             candidate.sentence.kind == "row" and wh_word(fold(pool.matched.text)) == WH_WORDS.index("why") + 1
             and not _REASON_WORDS & sentence_facts(self, candidate).words
+        )
+
+    def _one_where_several_asked(self, candidate: Candidate, pool: Pool) -> bool:
+        """"What two goals ...?" is not answered by a sentence that coordinates nothing: every one of
+        our 69 answerable questions asking for two to five things (news and SQuAD) has an "and" or an
+        "or" in its answer (a comma alone would let "Through outreach programs, ICE works ..." answer
+        "what two dangers ...?"). A list item or lead-in stands for its whole list, so only prose
+        is held to it."""
+        return (
+            candidate.sentence.kind == "sentence" and pool.asks_several
+            and not _COORDINATION.search(candidate.sentence.statement)
         )
 
     def _names_no_one_new(self, candidate: Candidate, pool: Pool) -> bool:
