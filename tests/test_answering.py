@@ -465,6 +465,8 @@ def test_the_question_proper_decides_the_answer_type(question, kind):
         ("Which member of Congress sponsored the anti-gang funding bill for ICE?", "person", "member"),
         ("Which member states signed the accord?", None, "states"),
         ("In which San Francisco neighborhood was the operative arrested?", "place", "neighborhood"),
+        # A committee, a commission or a council is asked for by its name.
+        ("Which congressional committee oversees funding for ICE's anti-gang operations?", "organisation", "committee"),
         # A distance is a number.
         ("How far from the border have smugglers moved their stash houses?", "quantity", "far"),
         ("How far has the campaign come in its goals?", None, None),

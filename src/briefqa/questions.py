@@ -31,7 +31,8 @@ _PERSON_NOUNS = {
 _ORG_NOUNS = {
     "agency", "agencies", "branch", "branches", "division", "divisions", "department", "departments", "office", "offices",
     "unit", "units", "bureau", "bureaus", "organization", "organizations", "organisation", "organisations", "directorate",
-    "component", "components", "ministry", "institution", "institutions",
+    "component", "components", "ministry", "institution", "institutions", "committee", "committees", "commission",
+    "commissions", "council", "councils", "court", "courts", "board", "boards", "taskforce",
 }
 # Prepositions that place the thing asked about; a noun after one is where it is, not what it is.
 _PLACING = {"within", "in", "inside", "at", "under", "from", "by", "on", "into", "with"}
