@@ -26,9 +26,9 @@ import numpy as np
 from . import entities
 from .articles import row_cells, table_headers
 from .errors import InvalidInput
-from .features import WH_WORDS, asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts, wh_word
+from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts
 from .index import CorpusIndex
-from .questions import NAMED_TYPES, UNITED_STATES, Question, analyse_question, WHO_TYPES, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
+from .questions import NAMED_TYPES, UNITED_STATES, Question, analyse_question, WHO_TYPES, first_wh_word, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
 from .records import Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import STOPWORDS, content_stems, fold, is_blank, similar_words, stem, words
@@ -104,9 +104,13 @@ class Pool:
         return prefixed_opposites(words(fold(self.matched.text)))
 
     @cached_property
+    def wh(self) -> str | None:
+        """The question's own wh-word ("what", "who", ...); None for a yes/no question or a command."""
+        return first_wh_word(fold(self.matched.text))
+
+    @cached_property
     def asks_wh(self) -> bool:
-        """A wh-question ("what", "who", ...) rather than a yes/no question or a command."""
-        return bool(wh_word(fold(self.matched.text)))
+        return self.wh is not None
 
     @cached_property
     def asks_several(self) -> bool:
@@ -749,7 +753,7 @@ class Answerer:
         """A why-question is not answered by a table row that gives no reason: "Deportation
         Destination | Guadalajara" says where, not why ("Legal Basis | ..." may say why)."""
         return (
-            candidate.sentence.kind == "row" and wh_word(fold(pool.matched.text)) == WH_WORDS.index("why") + 1
+            candidate.sentence.kind == "row" and pool.wh == "why"
             and not _REASON_WORDS & sentence_facts(self, candidate).words
         )
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import entities
+from .questions import wh_word
 from .terms import fold, stem, words
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ ANSWER_TYPES = (
     None, "count", "amount", "quantity", "percent", "year", "date", "time", "duration", "person", "agent",
     "organisation", "country", "city", "place", "facility", "comparison",
 )
-WH_WORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
 KINDS = ("sentence", "item", "row", "lead_in")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|n't)\b|n't\b")
 
@@ -86,15 +86,6 @@ def asks_the_opposite(
     if sentence_negated:
         return False
     return any(word not in sentence_words and (base in sentence_words or base_stem in sentence_stems) for word, base, base_stem in opposites)
-
-
-def wh_word(folded_question: str) -> int:
-    """1-based position of the question's wh-word in WH_WORDS; 0 for a yes/no question or a command."""
-    tokens = words(folded_question)
-    for position, word in enumerate(tokens[:12]):
-        if word in WH_WORDS:
-            return WH_WORDS.index(word) + 1
-    return 0
 
 
 @dataclass(frozen=True)

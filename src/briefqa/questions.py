@@ -94,9 +94,10 @@ NAMED_KINDS = frozenset({
     "bank", "banks", "company", "companies", "corporation", "corporations", "firm", "firms", "airline", "airlines",
     "market", "markets", "marketplace", "marketplaces", "newspaper", "newspapers", "website", "websites", "brand", "brands",
 })
+# "What is the name of ...?", "What is the operation called?": something known by its name.
+_ASKS_NAME = re.compile(r"\b(?:what|which) (?:is|was|are|were) (?:the )?names? (?:of|for|given)\b|\bwhat (?:is|was) [\w\s’']{1,40}? called\b")
 # Words between "which" and the noun that do not end the phrase: "which exact firm". "What kind of bank"
 # asks for a kind, not a name, so "kind", "sort" and "type" end it.
-_ASKS_NAME = re.compile(r"\b(?:what|which) (?:is|was|are|were) (?:the )?names? (?:of|for|given)\b|\bwhat (?:is|was) [\w\s’']{1,40}? called\b")
 _KIND_LEAD = {"the", "a", "an", "exact", "specific", "particular"}
 _KIND_OF = {"kind", "kinds", "sort", "sorts", "type", "types"}
 
@@ -186,8 +187,7 @@ _CLAUSE_BREAKS = {"of", "did", "does", "do", "is", "are", "was", "were", "has", 
 _GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total", "cases", "instances"}
 _BEFORE_VERBS = {"will", "would", "can", "could", "to", "may", "might", "must", "should", "shall", "does", "do", "did", "not", "and", "or"}
 _AFTER_VERBS = {"off", "up", "the", "a", "an", "its", "their"}
-_WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
-# Person nouns that are also adjectives or noun modifiers: "chief", "head", "lead".
+# Person nouns that are also noun modifiers: "the chief drug", "the head office", "a member state".
 _MODIFYING_PERSON_NOUNS = {"chief", "head", "leader", "agent", "founder", "member"}
 _NAMED_NOUNS = {"operative", "member", "suspect", "individual", "detainee", "victim", "smuggler", "kingpin", "man", "woman"}
 
@@ -251,11 +251,7 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
         return "time", None
     wh_phrase = phrase_after(r"\b(?:which|what)")
     known = _TYPE_NOUNS.keys() | _GEO_GENERIC | _FACILITIES | _PERSON_NOUNS | {"name", "country", "nation", "countries", "nations", "city", "cities"}
-    focus = next(
-        (w for i, w in enumerate(itertools.takewhile(lambda w: w not in _CLAUSE_BREAKS, wh_phrase[:3]))
-         if w in known and not _modifies(w, wh_phrase[i + 1 : i + 2])),
-        next((w for i, w in enumerate(wh_phrase[:2]) if not _modifies(w, wh_phrase[i + 1 : i + 2])), None),
-    )
+    focus = _focus(wh_phrase, known)
     if focus == "name" and len(wh_phrase) > 1:  # "the name of the official" asks for a person
         named = next((w for w in wh_phrase[1:] if w in _PERSON_NOUNS | _NAMED_NOUNS), None)
         if named:
@@ -265,7 +261,7 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
         if kind == "amount" and focus in {"value", "amount", "sum"} and not set(tokens) & _MONEY_WORDS - {"value"}:
             kind = "quantity"
         return kind, focus
-    if _asks_who(tokens) or focus in _PERSON_NOUNS:
+    if first_wh_word(folded) in ("who", "whom", "whose") or focus in _PERSON_NOUNS:
         person_noun = next(
             (w for i, w in enumerate(tokens) if w in _PERSON_NOUNS and not _used_as_verb(tokens[max(0, i - 1) : i], tokens[i + 1 : i + 2])
              and not _modifies(w, tokens[i + 1 : i + 2])),
@@ -289,11 +285,31 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
     return None, focus
 
 
-def _asks_who(tokens: list[str]) -> bool:
-    """Is "who" the question's own wh-word? In "How do the highlights profile the individual who was
-    removed?" it opens a relative clause, and the question asks how, not who."""
-    first = next((w for w in (t.lower() for t in tokens[:12]) if w in _WH_WORDS), None)
-    return first in {"who", "whom", "whose"}
+WH_WORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
+
+
+def first_wh_word(folded: str) -> str | None:
+    """The question's own wh-word, the first among its first twelve words: in "How do the highlights
+    profile the individual who was removed?" it is "how"; the "who" opens a relative clause."""
+    return next((w for w in words(folded)[:12] if w in WH_WORDS), None)
+
+
+def wh_word(folded: str) -> int:
+    """1-based position of the question's wh-word in WH_WORDS; 0 for a yes/no question or a command."""
+    first = first_wh_word(folded)
+    return WH_WORDS.index(first) + 1 if first else 0
+
+
+def _focus(wh_phrase: list[str], known: set[str]) -> str | None:
+    """The noun the wh-phrase asks about: the first word of a known kind before its verb or
+    preposition ("Which body will head ...?" asks about a body, not a head), else its first word;
+    a person noun modifying the next word ("the chief drug") is skipped either way."""
+    def usable(i: int) -> bool:
+        return not _modifies(wh_phrase[i], wh_phrase[i + 1 : i + 2])
+
+    before_verb = list(itertools.takewhile(lambda w: w not in _CLAUSE_BREAKS, wh_phrase[:3]))
+    kinded = next((w for i, w in enumerate(before_verb) if w in known and usable(i)), None)
+    return kinded or next((w for i, w in enumerate(wh_phrase[:2]) if usable(i)), None)
 
 
 def _used_as_verb(preceding: list[str], following: list[str]) -> bool:
@@ -374,11 +390,13 @@ def counts_what_is_asked(question: Question, text: str) -> bool:
 
 
 # Common nouns for people and bodies of people. "Alongside whom ...?" and "Whose trust ...?" are
-# as often answered by "international partners" or "immigrant communities" as by a name: of the
-# news questions asking whom, 16 of 41 answer sentences name no one, and 31 of 156 on SQuAD.
+# often answered by "international partners" or "immigrant communities" rather than by a name: the
+# answer sentences of 13 of our 30 news questions typed as asking who named no one, and 38 of 185
+# on SQuAD. "authorities", "public" and "states" are left out for their other senses ("its unique
+# authorities", "public safety", "the report states").
 _PEOPLE_NOUNS = frozenset("""
 people persons individuals populace population populations community communities citizens residents
-locals families children women men adults youths families members partners allies agencies
+locals families children women men adults youths members partners allies agencies
 officials officers personnel police governments organizations organisations groups networks gangs cartels
 leaders leadership associates affiliates employees workers staff volunteers experts analysts researchers
 scientists physicians doctors merchants traders manufacturers farmers peasants soldiers troops army militia
