@@ -391,8 +391,8 @@ def counts_what_is_asked(question: Question, text: str) -> bool:
 
 # Common nouns for people and bodies of people. "Alongside whom ...?" and "Whose trust ...?" are
 # often answered by "international partners" or "immigrant communities" rather than by a name: the
-# answer sentences of 13 of our 30 news questions typed as asking who named no one, and 38 of 185
-# on SQuAD. "authorities", "public" and "states" are left out for their other senses ("its unique
+# answer sentences of 14 of our 33 news questions typed as asking who named no one, and 38 of 185
+# on SQuAD (scripts/type_check_rates.py). "authorities", "public" and "states" are left out for their other senses ("its unique
 # authorities", "public safety", "the report states").
 _PEOPLE_NOUNS = frozenset("""
 people persons individuals populace population populations community communities citizens residents
