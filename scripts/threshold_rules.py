@@ -28,7 +28,7 @@ TARGET = tv.ABSTENTION_TARGET
 
 def main() -> None:
     rows = tv.training_set()
-    scores = tv.out_of_fold_scores(rows, tv.news_weights(rows, tv.NEWS_WEIGHT), rows)
+    scores = tv.out_of_fold_scores(rows, tv.news_weights(rows, tv.NEWS_WEIGHT), rows, bag=tv.BAG)
     best, right = tv.question_outcomes(scores, rows, tv.veto_types(rows))
     best = tv.with_foreign_shift(best, right, rows)[0]  # as make train reads them
     docs = np.array(rows.question_docs, dtype=str)

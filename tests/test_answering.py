@@ -187,8 +187,8 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
     answer = engine.ask(
         "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?"
     )
-    # 0.628: "which cartel" asks for no name type, since the "whose" of the relative clause is not the question's wh-word.
-    assert answer.answered and answer.confidence == 0.628
+    # 0.667: "which cartel" asks for no name type, since the "whose" of the relative clause is not the question's wh-word.
+    assert answer.answered and answer.confidence == 0.667
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("004_434760b6812f335f.txt", 106, 289), ("002_47b46ce98c28fd65.txt", 3798, 3908),
     ]
@@ -330,14 +330,14 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
-        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.001, below the 0.335 needed"),
+        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.000, below the 0.29 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
         # The passages that mention El Chapo name only him; the rest, which do not, are not why it is refused.
         ("What was the name of the judge who sentenced El Chapo?", "the passages that could answer it name no one but whom the question names"),
         # Asked for two things, a sentence that coordinates nothing cannot answer; the next one is not likely enough.
         (
             "In the piece on ICE's fight against Venezuelan organized crime, what two dangers do outreach efforts alert neighborhoods to?",
-            "no passage is likely to answer it: confidence 0.170, below the 0.335 needed",
+            "no passage is likely to answer it: confidence 0.170, below the 0.29 needed",
         ),
         # A table row says where, not why.
         (
@@ -609,13 +609,13 @@ def test_a_named_table_is_found_by_its_headers(engine, question, headers):
         # "Removal Date: April 2024", a list item beside the table, matches "remove" and "date"
         # better than the row does, and was the confident (0.633) and wrong answer before the veto.
         ("On what date did the operation to remove the Sinaloa operative take place, per the operation detail table?",
-         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.877,
+         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.761,
          True, "Date of Operation | March 15, 2024 |"),
         # The table row on the apprehension technique shares "arrest" and "operation" and was the
         # confident (0.649) and wrong answer; the list item names the arrest site.
         ("Where was the Sinaloa operative arrested, according to the operation highlights?",
          "Operation Aspect: Apprehension Technique; Details: Focused surveillance followed by tactical arrest.",
-         "Arrest Site: Bay Area, California", 0.52, True, "Arrest Site: Bay Area, California"),
+         "Arrest Site: Bay Area, California", 0.507, True, "Arrest Site: Bay Area, California"),
     ],
 )
 def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, outside, inside, confidence, answered, shown_first):
@@ -741,10 +741,10 @@ def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, 
 
 
 def test_a_list_item_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The item's label "Role of ERO" is named, so half the 0.335 bar is what it needs (the trees,
-    trained on news lists since the eleventh session, rate it 0.556 anyway)."""
+    """The item's label "Role of ERO" is named, so half the 0.29 bar is what it needs (the trees,
+    trained on news lists since the eleventh session, rate it 0.574 anyway)."""
     answer = engine.ask("What was the role of ERO in the operation?")
-    assert answer.answered and answer.confidence == 0.556 and answer.needed == 0.1675
+    assert answer.answered and answer.confidence == 0.574 and answer.needed == 0.145
     assert answer.answer.startswith("Role of ERO: Managed arrest, processing, and deportation logistics.")
     assert_exact(answer)
 
@@ -759,24 +759,24 @@ def test_a_lookup_answers_where_only_with_a_place(engine):
     assert answerer.looked_up(analyse_question("What does Operation Sentinel do?"), item)
     # "Where" stands in for the label word "Location", and the row holds a place: half the bar.
     answer = engine.ask("Where was the suspect arrested, according to the operation detail table?")
-    assert answer.answered and answer.confidence == 0.231 and answer.needed == 0.1675
+    assert answer.answered and answer.confidence == 0.244 and answer.needed == 0.145
     assert answer.answer.startswith("Arrest Location | San Francisco, California |")
     assert_exact(answer)
 
 
 def test_a_table_row_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The verifier rates this lookup 0.225, under the 0.335 bar; every row named by its label and
+    """The verifier rates this lookup 0.242, under the 0.29 bar; every row named by its label and
     ranked first on our news sets was the right answer (docs/verifier.md)."""
     question = "What does the operation-aspect table give as the result?"
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.225 and answer.needed == 0.1675
+    assert answer.answered and answer.confidence == 0.242 and answer.needed == 0.145
     assert answer.answer.startswith("Result | Successful deportation and transfer for prosecution |")
     # Half of any bar: a stricter request refuses it, and names the bar it missed.
     strict = engine.ask(question, min_confidence=0.5)
-    assert not strict.answered and strict.reason.endswith("confidence 0.225, below the 0.25 needed")
+    assert not strict.answered and strict.reason.endswith("confidence 0.242, below the 0.25 needed")
     # A row that is not named keeps the whole bar.
     unnamed = engine.ask("What security protocols guarded the transfer to Mexico?")
-    assert not unnamed.answered and unnamed.reason.endswith("confidence 0.170, below the 0.335 needed")
+    assert not unnamed.answered and unnamed.reason.endswith("confidence 0.170, below the 0.29 needed")
 
 
 @pytest.mark.parametrize(
@@ -884,7 +884,6 @@ def test_an_item_of_a_long_list_is_quoted_without_the_list(engine):
     assert [c.quote for c in answer.citations] == [
         "Expanding collaboration with public health experts to combat trafficking of synthetic opioids like fentanyl",
         "Enhancing capacity building and joint investigations with foreign partners",
-        "Developing advanced data analytics to uncover trafficking networks",
     ]
     assert_exact(answer)
 
@@ -933,22 +932,21 @@ def test_only_a_sentence_followed_by_a_lead_in_in_its_paragraph_introduces_a_lis
     ]
 
 
-LIST_BELOW_THRESHOLD = "What community-focused initiatives does the article on the Sinaloa removal recommend?"
+# The right sentence, rated just under the verifier's bar.
+BELOW_THRESHOLD = "Which ICE unit executed the operation that deported the high-ranking Sinaloa Cartel member?"
 
 
 def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
-    refused = engine.ask(LIST_BELOW_THRESHOLD)
+    refused = engine.ask(BELOW_THRESHOLD)
     assert not refused.answered
-    assert refused.reason == "no passage is likely to answer it: confidence 0.317, below the 0.335 needed"
-    answered = engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.25)
-    assert answered.answered and answered.confidence == 0.317
-    assert [(c.source, c.start, c.end) for c in answered.citations] == [
-        ("004_434760b6812f335f.txt", start, end) for start, end in [(4649, 4759), (4760, 4774), (4777, 4882), (4885, 5008)]
-    ]
-    assert "Public Education Campaigns: Inform residents about safety measures" in answered.answer
+    assert refused.reason == "no passage is likely to answer it: confidence 0.289, below the 0.29 needed"
+    answered = engine.ask(BELOW_THRESHOLD, min_confidence=0.25)
+    assert answered.answered and answered.confidence == 0.289
+    assert [(c.source, c.start, c.end) for c in answered.citations] == [("004_434760b6812f335f.txt", 290, 494), ("004_434760b6812f335f.txt", 495, 644)]
+    assert answered.answer.startswith("This operation, executed by ICE’s Enforcement and Removal Operations (ERO) unit,")
     stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.9)
     assert not stricter.answered
-    assert stricter.reason == "no passage is likely to answer it: confidence 0.810, below the 0.9 needed"
+    assert stricter.reason == "no passage is likely to answer it: confidence 0.760, below the 0.9 needed"
 
 
 def test_min_confidence_zero_keeps_the_vetoes(engine):
@@ -966,7 +964,7 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     from briefqa.engine import Engine
 
     engine = Engine(index_dir, auto_reload=False, min_confidence=0.25)
-    assert engine.ask(LIST_BELOW_THRESHOLD).answered
-    assert not engine.ask(LIST_BELOW_THRESHOLD, min_confidence=0.5).answered
-    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.335)")
+    assert engine.ask(BELOW_THRESHOLD).answered
+    assert not engine.ask(BELOW_THRESHOLD, min_confidence=0.5).answered
+    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.29)")
     assert engine.health().answer_threshold == 0.25

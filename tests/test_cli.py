@@ -26,7 +26,7 @@ def test_ask_prints_the_answer_then_numbered_sources(index_dir):
     assert lines[2] == "Sources:"
     assert lines[3].startswith("[1] 002_47b46ce98c28fd65.txt, HSI’s Focus on Disrupting Drug Trafficking Networks › Impact on Drug Trafficking Landscape")
     assert lines[4].strip() == "“Seizure of over $522 million in illicit currency in 2021”"
-    assert lines[-1] == "Confidence 0.810 (answers need 0.335)."
+    assert lines[-1] == "Confidence 0.760 (answers need 0.29)."
 
 
 def test_ask_json_is_the_api_shape(index_dir):
@@ -44,11 +44,11 @@ def test_ask_says_so_when_the_articles_do_not_answer(index_dir):
 
 
 def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
-    question = "What community-focused initiatives does the article on the Sinaloa removal recommend?"
+    question = "Which ICE unit executed the operation that deported the high-ranking Sinaloa Cartel member?"
     assert run("ask", question, index_dir=index_dir).stdout.startswith("The articles do not answer this")
     answered = run("ask", question, "--min-confidence", "0.25", index_dir=index_dir)
-    assert answered.stdout.startswith("Community-focused initiatives should be prioritized to foster trust"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.317 (answers need 0.25)."
+    assert answered.stdout.startswith("This operation, executed by ICE’s Enforcement and Removal Operations (ERO) unit"), answered.stderr
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.289 (answers need 0.25)."
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFQA_INDEX_DIR": str(index_dir), "BRIEFQA_MIN_CONFIDENCE": "0.25"}
     from_env = subprocess.run([BRIEFQA, "ask", question], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert from_env.stdout == answered.stdout
@@ -57,17 +57,17 @@ def test_min_confidence_comes_from_the_option_or_the_environment(index_dir):
 def test_ask_says_when_a_table_row_named_by_its_label_needed_half_the_bar(index_dir):
     answered = run("ask", "What does the operation-aspect table give as the result?", index_dir=index_dir)
     assert answered.stdout.startswith("Result | Successful deportation and transfer for prosecution |"), answered.stderr
-    assert answered.stdout.splitlines()[-1] == "Confidence 0.225 (a table row or list item the question names by its label needs 0.1675, half the bar)."
+    assert answered.stdout.splitlines()[-1] == "Confidence 0.242 (a table row or list item the question names by its label needs 0.145, half the bar)."
 
 
 def test_eval_sweep_prints_one_line_per_bar(index_dir):
-    result = run("eval", str(DATA / "dev.jsonl"), "--sweep", "0.35,0.3", index_dir=index_dir)
+    result = run("eval", str(DATA / "dev.jsonl"), "--sweep", "0.45,0.3", index_dir=index_dir)
     assert result.returncode == 0, result.stderr
     header, *lines = result.stdout.splitlines()
     assert header.split() == [
         "min_confidence", "evidence_recall@5", "answer_accuracy", "abstention_accuracy", "false_abstention", "citation_exactness",
     ]
-    assert [line.split() for line in lines] == [["0.3", "1.0", "0.878", "0.971", "0.049", "1.0"], ["0.35", "1.0", "0.854", "0.971", "0.073", "1.0"]]
+    assert [line.split() for line in lines] == [["0.3", "1.0", "0.878", "0.971", "0.049", "1.0"], ["0.45", "1.0", "0.78", "0.971", "0.146", "1.0"]]
 
 
 def test_eval_of_unanswerable_questions_only_says_n_a_for_answer_figures(index_dir, tmp_path):

@@ -176,19 +176,20 @@ def test_the_foreign_share_is_the_weight_of_question_words_no_document_uses(engi
 
 
 def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
-    """"penalties" is in no document ("sanctions" is), so no sentence can echo it. The trees score
-    the sentence that answers at 0.318; read as an echoing question's score that is 0.295, under
-    the bar (0.335); the card's shift, fitted on the training questions, reads it as 0.384."""
+    """"vetting", "expulsion" and "rules" are in no document ("reviews", "removal" and "laws" are),
+    so no sentence can echo them. The trees score the sentence that answers at 0.305; read as an
+    echoing question's score that is 0.289, under the bar (0.29); the card's shift, fitted on the
+    training questions, reads it as 0.392."""
     answerer = engine._ready()[1]
-    question = "What were the U.S. penalties on Venezuelan officials meant to achieve?"
+    question = "What kind of vetting did the expulsion go through so that it respected both national and international rules?"
     pool = answerer.pool(question)
     share = answerer.foreign_share(pool.matched)
-    assert round(share, 3) == 0.473 and answerer.verifier.card.foreign_shift > 0
+    assert round(share, 3) == 0.693 and answerer.verifier.card.foreign_shift > 0
     best = max(c.score for c in answerer.judge(pool) if answerer.eligible(c, pool))
     assert answerer.verifier.confidence(best) < answerer.verifier.card.threshold <= answerer.verifier.confidence(best, share)
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.384
-    assert answer.answer.startswith("U.S. sanctions aimed at Venezuelan officials and institutions have had mixed effects")
+    assert answer.answered and answer.confidence == 0.392
+    assert answer.answer.startswith("Adherence to Legal Protocols: The removal process complied with comprehensive legal reviews")
 
 
 def test_a_card_without_a_foreign_shift_reads_scores_as_they_are(tmp_path):

@@ -258,7 +258,8 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
             return "person", named
     if focus in _TYPE_NOUNS:
         kind = _TYPE_NOUNS[focus]
-        if kind == "amount" and focus in {"value", "amount", "sum"} and not set(tokens) & _MONEY_WORDS - {"value"}:
+        # "the amount of cocaine" is a quantity; "what sum" is money however the question goes on.
+        if kind == "amount" and focus in {"value", "amount"} and not set(tokens) & _MONEY_WORDS - {"value"}:
             kind = "quantity"
         return kind, focus
     if first_wh_word(folded) in ("who", "whom", "whose") or focus in _PERSON_NOUNS:
