@@ -949,6 +949,13 @@ def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
     assert stricter.reason == "no passage is likely to answer it: confidence 0.760, below the 0.9 needed"
 
 
+def test_a_refused_confidence_is_shown_below_the_bar_it_missed(engine):
+    """Rounded to three places this confidence would read 0.290, as if it met the 0.29 bar."""
+    refused = engine.ask("According to the article on Venezuelan gang influence, what does ERO mostly focus on?")
+    assert not refused.answered and refused.confidence == 0.2897 < refused.needed == 0.29
+    assert refused.reason == "no passage is likely to answer it: confidence 0.2897, below the 0.29 needed"
+
+
 def test_min_confidence_zero_keeps_the_vetoes(engine):
     answer = engine.ask("How much illicit currency did HSI seize in 2031?", min_confidence=0.0)
     assert not answer.answered and answer.reason == "the articles never mention 2031"

@@ -520,7 +520,7 @@ class Answerer:
         passages = self._passages([], pool.hits, top_k)
 
         def abstain(reason: str, confidence: float = 0.0, shown: tuple[Hit, ...] = passages, needed: float | None = None) -> Answer:
-            return Answer(question.text, False, None, round(confidence, 3), (), shown, reason, needed)
+            return Answer(question.text, False, None, _shown_below(confidence, needed), (), shown, reason, needed)
 
         if pool.unknown:  # a name or figure the articles never mention: nothing here can be about it
             return abstain(pool.unknown)
@@ -550,7 +550,7 @@ class Answerer:
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
         bar = threshold * LOOKUP_SHARE if self.looked_up(question, ranked[0].sentence) else threshold
         if confidence < bar:
-            return abstain(f"no passage is likely to answer it: confidence {confidence:.3f}, below the {bar:g} needed", confidence, passages, bar)
+            return abstain(f"no passage is likely to answer it: confidence {_three_places_or_more(_shown_below(confidence, bar))}, below the {bar:g} needed", confidence, passages, bar)
         chosen = self._choose(question, ranked, pool.required)
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
@@ -1097,6 +1097,20 @@ def lookup_label(sentence: Sentence) -> str | None:
 
 def _plain_words(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and not w.endswith("ss") else w for w in words(text) if w not in STOPWORDS}
+
+
+
+def _shown_below(confidence: float, bar: float | None) -> float:
+    """A refused confidence to three places, or to as many more as it takes to stay under the bar
+    it missed: 0.28995 under a 0.29 bar shows as 0.28995, not as a 0.29 that seems to meet it."""
+    places = 3
+    while bar is not None and round(confidence, places) >= bar and places < 8:
+        places += 1
+    return round(confidence, places)
+
+
+def _three_places_or_more(shown: float) -> str:
+    return f"{shown:.3f}" if round(shown, 3) == shown else repr(shown)
 
 
 def _a(noun: str) -> str:
