@@ -200,6 +200,27 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
     assert not refused.answered and refused.reason == "no two passages answer both parts of the question"
 
 
+def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_answer(engine):
+    # The crypto sentence alone is rated under the bar (0.289 < 0.29); the Hezbollah sentence clears
+    # it, and the two share "money laundering", the thing both parts ask for.
+    answer = engine.ask(
+        "What illegal financial activity links the cryptocurrency transactions monitored by ICE's Cyber Crimes Center"
+        " and the Hezbollah-linked networks HSI has prosecuted?"
+    )
+    assert answer.answered
+    assert [(c.source, c.start, c.end) for c in answer.citations] == [
+        ("000_5ab1ac1bfa827a42.txt", 3466, 3562), ("002_47b46ce98c28fd65.txt", 4111, 4277),
+    ]
+    assert (answer.confidence, answer.needed) == (0.289, 0.145)
+    assert_exact(answer)
+    # One shared common word ("often") corroborates nothing: refused, as below.
+    refused = engine.ask(
+        "What analytical capability is cited both as a way ICE tracks gang members arriving from Venezuela"
+        " and as a reason smugglers raise their fees?"
+    )
+    assert not refused.answered
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -54,6 +54,9 @@ PART_OPTIONS = 3  # sentences per part of a two-part question considered for the
 # A table row or labelled list item the question names by its label is a lookup, which the verifier
 # (trained on prose) rates low: it needs this share of the bar. See docs/verifier.md, "A table row named by its label".
 LOOKUP_SHARE = 0.5
+# One part of a two-part question that clears the bar corroborates the other's sentence when the two
+# share the name asked for: the weaker part then needs this share of the bar.
+CORROBORATED_SHARE = 0.5
 
 @dataclass
 class Candidate:
@@ -544,7 +547,8 @@ class Answerer:
             units, confidence = parts
             answer_text, citations = self._render(units)
             shown = self._passages(units, [*part_passages, *reranked], top_k)
-            return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown, needed=threshold)
+            needed = threshold if confidence >= threshold else threshold * CORROBORATED_SHARE
+            return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown, needed=needed)
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
@@ -595,9 +599,10 @@ class Answerer:
     ) -> tuple[tuple[list[Sentence], float] | None, list[Hit]]:
         """Answer "What X is cited both as A and as B?" as two one-sentence questions.
 
-        Each part is judged on its own; among each part's few sentences that clear the
-        threshold, the pair whose sentences share a word the question does not use (the thing
-        both parts ask for) is the answer, best lower confidence first. A lead-in stands for
+        Each part is judged on its own; among each part's few sentences, the pair whose
+        sentences share a word the question does not use (the thing both parts ask for) is the
+        answer, best lower confidence first. One sentence of the pair must clear the threshold;
+        the other, corroborated by the shared name, needs ``CORROBORATED_SHARE`` of it. A lead-in stands for
         its list items, as it does for any answer. Also returns the parts' passages, each
         part's best in turn.
         """
@@ -613,7 +618,7 @@ class Answerer:
             share = self.foreign_share(part.matched)
             for candidate in [c for c in judged if self.eligible(c, part)][:PART_OPTIONS]:
                 confidence = self.verifier.confidence(candidate.score, share)
-                if confidence >= threshold:
+                if confidence >= threshold * CORROBORATED_SHARE:
                     found.append((self.readings(candidate.sentence), confidence))
             options.append(found)
         # The question's own words, its acronyms spelled out included, cannot be what the parts share.
@@ -622,13 +627,14 @@ class Answerer:
         for first_readings, first_confidence in options[0]:
             for second_readings, second_confidence in options[1]:
                 confidence = min(first_confidence, second_confidence)
-                if best is not None and confidence <= best[0]:
+                if max(first_confidence, second_confidence) < threshold or (best is not None and confidence <= best[0]):
                     continue
+                share_needed = self._share_answer if confidence >= threshold else self._corroborate
                 for first in first_readings:
                     for second in second_readings:
                         if first[-1] == second[-1] or _size(first + second) > self.max_answer_chars:
                             continue
-                        if self._share_answer(question, first[-1], second[-1], asked):
+                        if share_needed(question, first[-1], second[-1], asked):
                             best = (confidence, first + second)
                             break
                     else:
@@ -665,6 +671,14 @@ class Answerer:
         else:
             shared = self.stems_of(first.statement) & self.stems_of(second.statement)
         return bool(shared - asked)
+
+    def _corroborate(self, question: Question, first: Sentence, second: Sentence, asked: set[str]) -> bool:
+        """Do two parts' sentences share enough to lend the weaker one the stronger one's
+        confidence: a name both give, or two content words ("money laundering"), not one common
+        word ("often"), which any two sentences may share."""
+        if self._name_stems(first) & self._name_stems(second) - asked:
+            return True
+        return question.answer_type not in NAMED_TYPES and len(self.stems_of(first.statement) & self.stems_of(second.statement) - asked) >= 2
 
     def _name_stems(self, sentence: Sentence) -> frozenset[str]:
         """Stems of the sentence's capitalised words; its first word only if the articles never write it in lower case."""

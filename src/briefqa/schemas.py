@@ -110,7 +110,7 @@ class AskResponse(BaseModel):
     reason: str | None = Field(None, description="Why briefqa abstained, in words; null when it answered")
     needed: float | None = Field(
         None, description="The calibrated confidence this answer had to reach: the bar in force, or half of it for a table row or list item "
-        "the question names by its label; null when a veto refused the question before any confidence was weighed",
+        "the question names by its label and for the weaker part of a two-part answer whose other part clears the bar; null when a veto refused the question before any confidence was weighed",
     )
 
     @classmethod
