@@ -200,6 +200,19 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
     assert not refused.answered and refused.reason == "no two passages answer both parts of the question"
 
 
+def test_a_half_holding_its_own_and_is_kept_whole(engine):
+    # Split at the first "and", the first half asks about "U.S. guns" and no sentence answers it.
+    answer = engine.ask(
+        "Which country is both where HSI tries to stop U.S. guns and ammunition from being smuggled to,"
+        " and where the cartel operative was sent on deportation?"
+    )
+    assert answer.answered and answer.confidence == 0.448
+    assert [(c.source, c.start, c.end) for c in answer.citations] == [
+        ("002_47b46ce98c28fd65.txt", 2990, 3080), ("004_434760b6812f335f.txt", 1883, 1939),
+    ]
+    assert_exact(answer)
+
+
 def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_answer(engine):
     # The crypto sentence alone is rated under the bar (0.289 < 0.29); the Hezbollah sentence clears
     # it, and the two share "money laundering", the thing both parts ask for.
@@ -264,6 +277,14 @@ def test_a_two_part_question_with_one_part_unanswered_is_refused(engine, questio
             ("Which cartel is named in the San Francisco deportation?", "Which cartel is named in the El Chapo extradition?"),
         ),
         ("Which problem consists of both inflationary and deflationary impacts?", None),  # two modifiers of one noun
+        (  # the first half holds an "and"; the halves divide at the "and" that repeats "where"
+            "Which country is both where HSI stops guns and ammunition going to, and where the operative was sent?",
+            ("Which country is where HSI stops guns and ammunition going to?", "Which country is where the operative was sent?"),
+        ),
+        (
+            "Which agency is both a partner of ICE and DEA and a member of the task force?",
+            ("Which agency is a partner of ICE and DEA?", "Which agency is a member of the task force?"),
+        ),
     ],
 )
 def test_two_part_questions_split_where_the_wording_is_plain(question, parts):

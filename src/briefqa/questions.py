@@ -511,7 +511,7 @@ def split_parts(text: str) -> tuple[str, str] | None:
     both = _BOTH.match(text)
     # "both inflationary and deflationary impacts" shares one noun: two modifiers, not two parts.
     if both and (len(both["first"].split()) > 1 or both["first"][:1].isupper()):
-        head, first, second = both["head"], both["first"], both["second"]
+        head, first, second = both["head"], *_parallel_halves(both["first"], both["second"])
         return f"{head} {first}?", f"{head} {second}?"
     links = _LINKS.match(text)
     if links:
@@ -527,6 +527,18 @@ def split_parts(text: str) -> tuple[str, str] | None:
             linker = "" if also["linker"].lower() == "also" else also["linker"] + " "
             return f"{head} {first}?", f"{head} {linker}{re.sub(r'^also ', '', also['second'], flags=re.I)}?"
     return None
+
+
+def _parallel_halves(first: str, second: str) -> tuple[str, str]:
+    """Where "both A and B" divides when A holds an "and" of its own: at the "and" that repeats A's
+    first word, as parallel halves do ("both where HSI stops guns and ammunition going, and where
+    the operative was sent"); at the first "and" otherwise."""
+    lead = first.split()[0]
+    rest = f"{first} and {second}"
+    later = re.search(r",?\s+and\s+(?=" + re.escape(lead) + r"\b)", rest, re.I)
+    if later is None or later.start() <= len(first):
+        return first, second
+    return rest[: later.start()].rstrip(","), rest[later.end() :]
 
 
 def splits_at_and(text: str) -> list[tuple[str, str]]:
