@@ -225,6 +225,7 @@ def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_
         ("000_5ab1ac1bfa827a42.txt", 3466, 3562), ("002_47b46ce98c28fd65.txt", 4111, 4277),
     ]
     assert (answer.confidence, answer.needed) == (0.289, 0.145)
+    assert answer.lowered_for == "a part of a two-part answer that the other part corroborates"
     assert_exact(answer)
     # One shared common word ("often") corroborates nothing: refused, as below.
     refused = engine.ask(

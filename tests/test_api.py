@@ -6,7 +6,7 @@ from briefqa.engine import Engine
 
 from .conftest import SEEDS, raw_text
 
-ASK_KEYS = {"question", "answered", "answer", "confidence", "citations", "passages", "reason", "needed"}
+ASK_KEYS = {"question", "answered", "answer", "confidence", "citations", "passages", "reason", "needed", "lowered_for"}
 CITATION_KEYS = {"n", "source", "title", "section", "start", "end", "quote", "page"}
 PASSAGE_KEYS = {"chunk_id", "source", "title", "section", "start", "end", "text", "score"}
 
@@ -35,13 +35,14 @@ def test_ask_takes_a_min_confidence_for_one_request(client):
     assert refused["answered"] is False and refused["reason"].endswith("confidence 0.289, below the 0.29 needed")
     assert refused["needed"] == 0.29
     body = client.post("/ask", json={"question": question, "min_confidence": 0.25}).json()
-    assert body["answered"] is True and body["confidence"] == 0.289 and body["needed"] == 0.25
+    assert body["answered"] is True and body["confidence"] == 0.289 and body["needed"] == 0.25 and body["lowered_for"] is None
     assert [(c["source"], c["start"], c["end"]) for c in body["citations"]] == [("004_434760b6812f335f.txt", 290, 494), ("004_434760b6812f335f.txt", 495, 644)]
 
 
 def test_ask_says_what_a_table_row_named_by_its_label_needed(client):
     body = client.post("/ask", json={"question": "What does the operation-aspect table give as the result?"}).json()
     assert body["answered"] is True and body["confidence"] == 0.242 and body["needed"] == 0.145
+    assert body["lowered_for"] == "a table row or list item the question names by its label"
     # A veto refuses before any confidence is weighed, so nothing was needed.
     vetoed = client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2022?"}).json()
     assert vetoed["answered"] is False and vetoed["needed"] is None

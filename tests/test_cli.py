@@ -58,6 +58,13 @@ def test_ask_says_when_a_table_row_named_by_its_label_needed_half_the_bar(index_
     answered = run("ask", "What does the operation-aspect table give as the result?", index_dir=index_dir)
     assert answered.stdout.startswith("Result | Successful deportation and transfer for prosecution |"), answered.stderr
     assert answered.stdout.splitlines()[-1] == "Confidence 0.242 (a table row or list item the question names by its label needs 0.145, half the bar)."
+    paired = run(
+        "ask", "What illegal financial activity links the cryptocurrency transactions monitored by ICE's Cyber Crimes Center"
+        " and the Hezbollah-linked networks HSI has prosecuted?", index_dir=index_dir,
+    )
+    assert paired.stdout.splitlines()[-1] == (
+        "Confidence 0.289 (a part of a two-part answer that the other part corroborates needs 0.145, half the bar)."
+    ), paired.stderr
 
 
 def test_eval_sweep_prints_one_line_per_bar(index_dir):

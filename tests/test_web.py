@@ -203,6 +203,15 @@ def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
         "Confidence: low (0.24); a table row or list item the question names by its label needs 0.145, half the bar"
     )
+    # So did the weaker part of a two-part answer that the other part corroborates.
+    submit(
+        browser, "Question", "What illegal financial activity links the cryptocurrency transactions monitored by ICE's"
+        " Cyber Crimes Center and the Hezbollah-linked networks HSI has prosecuted?",
+    )
+    wait_text(browser, ".confidence", "two-part")
+    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
+        "Confidence: low (0.29); a part of a two-part answer that the other part corroborates needs 0.145, half the bar"
+    )
     assert console_errors(browser) == []
 
 

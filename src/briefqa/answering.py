@@ -29,7 +29,7 @@ from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts
 from .index import CorpusIndex
 from .questions import NAMED_TYPES, UNITED_STATES, Question, analyse_question, WHO_TYPES, first_wh_word, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
-from .records import Answer, Chunk, Citation, Hit, Sentence
+from .records import CORROBORATED_PART, LABELLED_LOOKUP, Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import STOPWORDS, content_stems, fold, is_blank, similar_words, stem, words
 from .verifier import POOL_SIZE, Verifier
@@ -522,8 +522,10 @@ class Answerer:
         question = pool.question
         passages = self._passages([], pool.hits, top_k)
 
-        def abstain(reason: str, confidence: float = 0.0, shown: tuple[Hit, ...] = passages, needed: float | None = None) -> Answer:
-            return Answer(question.text, False, None, _shown_below(confidence, needed), (), shown, reason, needed)
+        def abstain(
+            reason: str, confidence: float = 0.0, shown: tuple[Hit, ...] = passages, needed: float | None = None, lowered_for: str = "",
+        ) -> Answer:
+            return Answer(question.text, False, None, _shown_below(confidence, needed), (), shown, reason, needed, lowered_for)
 
         if pool.unknown:  # a name or figure the articles never mention: nothing here can be about it
             return abstain(pool.unknown)
@@ -547,18 +549,29 @@ class Answerer:
             units, confidence = parts
             answer_text, citations = self._render(units)
             shown = self._passages(units, [*part_passages, *reranked], top_k)
-            needed = threshold if confidence >= threshold else threshold * CORROBORATED_SHARE
-            return Answer(question.text, True, answer_text, round(confidence, 3), citations, shown, needed=needed)
+            corroborated = confidence < threshold
+            needed = threshold * CORROBORATED_SHARE if corroborated else threshold
+            return Answer(
+                question.text, True, answer_text, round(confidence, 3), citations, shown, needed=needed,
+                lowered_for=CORROBORATED_PART if corroborated else "",
+            )
         if not ranked:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
-        bar = threshold * LOOKUP_SHARE if self.looked_up(question, ranked[0].sentence) else threshold
+        looked_up = self.looked_up(question, ranked[0].sentence)
+        bar = threshold * LOOKUP_SHARE if looked_up else threshold
         if confidence < bar:
-            return abstain(f"no passage is likely to answer it: confidence {_three_places_or_more(_shown_below(confidence, bar))}, below the {bar:g} needed", confidence, passages, bar)
+            return abstain(
+                f"no passage is likely to answer it: confidence {_three_places_or_more(_shown_below(confidence, bar))}, below the {bar:g} needed",
+                confidence, passages, bar, LABELLED_LOOKUP if looked_up else "",
+            )
         chosen = self._choose(question, ranked, pool.required)
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
-        return Answer(question.text, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k), needed=bar)
+        return Answer(
+            question.text, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k), needed=bar,
+            lowered_for=LABELLED_LOOKUP if looked_up else "",
+        )
 
     def looked_up(self, question: Question, sentence: Sentence) -> bool:
         """Is the sentence a table row or list item the question names by its label, holding what a

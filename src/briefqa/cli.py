@@ -90,8 +90,8 @@ def ask(question: str, top_k: int, as_json: bool, min_confidence: float | None, 
         click.echo(f"[{c.n}] {c.source}, {_where(c.title, c.section)} (chars {c.start}-{c.end})")
         click.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
     bar = engine.answer_threshold
-    if answer.needed is not None and answer.needed < bar:
-        click.echo(f"\nConfidence {answer.confidence:.3f} (a table row or list item the question names by its label needs {answer.needed:g}, half the bar).")
+    if answer.lowered_for:
+        click.echo(f"\nConfidence {answer.confidence:.3f} ({answer.lowered_for} needs {answer.needed:g}, half the bar).")
     else:
         click.echo(f"\nConfidence {answer.confidence:.3f} (answers need {bar:g}).")
 

@@ -113,6 +113,12 @@ class Answer:
     # The calibrated confidence the answer had to reach: the bar, or half of it for a table row or list item the
     # question names by its label; None when a veto refused before any confidence was weighed.
     needed: float | None = None
+    # When ``needed`` is half the bar in force, what earned that: LABELLED_LOOKUP or CORROBORATED_PART.
+    lowered_for: str = ""
+
+
+LABELLED_LOOKUP = "a table row or list item the question names by its label"
+CORROBORATED_PART = "a part of a two-part answer that the other part corroborates"
 
 
 @dataclass(frozen=True)

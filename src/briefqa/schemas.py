@@ -112,6 +112,10 @@ class AskResponse(BaseModel):
         None, description="The calibrated confidence this answer had to reach: the bar in force, or half of it for a table row or list item "
         "the question names by its label and for the weaker part of a two-part answer whose other part clears the bar; null when a veto refused the question before any confidence was weighed",
     )
+    lowered_for: str | None = Field(
+        None, description="When `needed` is half the bar in force, what earned that, in words ('a table row or list item the question "
+        "names by its label', or 'a part of a two-part answer that the other part corroborates'); null otherwise",
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -124,6 +128,7 @@ class AskResponse(BaseModel):
             passages=[PassageOut.of(h) for h in answer.passages],
             reason=answer.reason or None,
             needed=answer.needed,
+            lowered_for=answer.lowered_for or None,
         )
 
 

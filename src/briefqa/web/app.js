@@ -176,10 +176,10 @@ async function ask(question) {
   if (answer.answered) {
     const level = confidenceWords(answer.confidence);
     const needed = bar ? Number(bar) : state.health && state.health.answer_threshold;
-    // A table row the question names by its label needs half the bar; say so rather than show a bar it did not meet.
-    const rowLookup = answer.needed != null && needed != null && answer.needed < needed;
-    const line = `Confidence: ${level} (${answer.confidence.toFixed(2)})` + (needed == null ? ""
-      : rowLookup ? `; a table row or list item the question names by its label needs ${answer.needed}, half the bar` : `; answers here need ${needed}`);
+    // A table row the question names by its label, or a corroborated part of a two-part answer, needs half the bar;
+    // say so rather than show a bar it did not meet.
+    const line = `Confidence: ${level} (${answer.confidence.toFixed(2)})` + (answer.lowered_for
+      ? `; ${answer.lowered_for} needs ${answer.needed}, half the bar` : needed == null ? "" : `; answers here need ${needed}`);
     target.replaceChildren(
       element("div", { class: "card" },
         withMarkers(answer.answer, answer.citations, cards),
