@@ -55,7 +55,7 @@ PART_OPTIONS = 3  # sentences per part of a two-part question considered for the
 # (trained on prose) rates low: it needs this share of the bar. See docs/verifier.md, "A table row named by its label".
 LOOKUP_SHARE = 0.5
 # One part of a two-part question that clears the bar corroborates the other's sentence when the two
-# share the name asked for: the weaker part then needs this share of the bar.
+# share a name or two content words (``Answerer._corroborate``): the weaker part then needs this share of the bar.
 CORROBORATED_SHARE = 0.5
 
 @dataclass
@@ -615,7 +615,7 @@ class Answerer:
         Each part is judged on its own; among each part's few sentences, the pair whose
         sentences share a word the question does not use (the thing both parts ask for) is the
         answer, best lower confidence first. One sentence of the pair must clear the threshold;
-        the other, corroborated by the shared name, needs ``CORROBORATED_SHARE`` of it. A lead-in stands for
+        the other, if the two corroborate each other, needs ``CORROBORATED_SHARE`` of it. A lead-in stands for
         its list items, as it does for any answer. Also returns the parts' passages, each
         part's best in turn.
         """
@@ -642,12 +642,12 @@ class Answerer:
                 confidence = min(first_confidence, second_confidence)
                 if max(first_confidence, second_confidence) < threshold or (best is not None and confidence <= best[0]):
                     continue
-                share_needed = self._share_answer if confidence >= threshold else self._corroborate
+                shares_enough = self._share_answer if confidence >= threshold else self._corroborate
                 for first in first_readings:
                     for second in second_readings:
                         if first[-1] == second[-1] or _size(first + second) > self.max_answer_chars:
                             continue
-                        if share_needed(question, first[-1], second[-1], asked):
+                        if shares_enough(question, first[-1], second[-1], asked):
                             best = (confidence, first + second)
                             break
                     else:

@@ -111,7 +111,8 @@ class Answer:
     passages: tuple[Hit, ...]
     reason: str = ""  # why the system abstained, for logs and the CLI
     # The calibrated confidence the answer had to reach: the bar, or half of it for a table row or list item the
-    # question names by its label; None when a veto refused before any confidence was weighed.
+    # question names by its label and for a corroborated part of a two-part answer; None when a veto refused
+    # before any confidence was weighed.
     needed: float | None = None
     # When ``needed`` is half the bar in force, what earned that: LABELLED_LOOKUP or CORROBORATED_PART.
     lowered_for: str = ""
