@@ -213,6 +213,20 @@ def test_a_half_holding_its_own_and_is_kept_whole(engine):
     assert_exact(answer)
 
 
+def test_a_two_part_answer_over_the_length_limit_quotes_a_clause(engine):
+    # Whole, the two sentences take 486 characters; the targeting-centre one is quoted up to its
+    # ", which ..." aside, and the quote is still verbatim from the sentence's start.
+    answer = engine.ask(
+        "Which border agency is both one of ICE's partners against Venezuelan crime and the agency whose targeting center runs Operation Sentinel?"
+    )
+    assert answer.answered and len(answer.answer) == 377
+    assert [(c.source, c.start, c.end) for c in answer.citations] == [
+        ("000_5ab1ac1bfa827a42.txt", 1617, 1792), ("003_e33ec4f381171ce5.txt", 2009, 2202),
+    ]
+    assert answer.citations[1].quote.endswith("to identify suspicious activities and persons")
+    assert_exact(answer)
+
+
 def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_answer(engine):
     # The crypto sentence alone is rated under the bar (0.289 < 0.29); the Hezbollah sentence clears
     # it, and the two share "money laundering", the thing both parts ask for.

@@ -161,8 +161,9 @@ def test_a_third_blind_set(engine):
     answers "What was the name of the Sinaloa operative ...?"), and a sentence chosen with an item
     of the list it introduces is quoted with the list (answers 0.818, abstention 0.944).
     """
-    # Trained on since the eleventh session: 0.955 / 0.944, no wrong answer.
-    _holds_its_bar(engine, "blind3", recall=0.95, answers=0.95, abstention=0.94, wrong_answers=0)
+    # Trained on since the eleventh session: 0.955 / 0.944, no wrong answer. A two-part answer over
+    # the length limit quotes a clause (eighteenth session): 1.00 / 0.944.
+    _holds_its_bar(engine, "blind3", recall=0.95, answers=1.0, abstention=0.94, wrong_answers=0)
 
 
 def test_a_fourth_blind_set(engine):
@@ -311,8 +312,9 @@ def test_two_part_questions_of_the_eighteenth_session(engine):
     """tests/data/two_parts.jsonl: 30 two-part questions a helper wrote from the articles alone
     (15 answerable, 15 with one part false), after the corroboration rule was measured on the blind
     sets. Before it: answers 0.600, abstention 0.867; with it 0.667 and 0.867; with halves divided
-    at a parallel "and" as well, 0.733 and 0.867. No answerable question answered wrong."""
-    _holds_its_bar(engine, "two_parts", recall=0.96, answers=0.73, abstention=0.86, wrong_answers=0, questions=30)
+    at a parallel "and" as well, 0.733 and 0.867; with a clause quoted where a pair would pass the
+    length limit, 0.800 and 0.867. No answerable question answered wrong."""
+    _holds_its_bar(engine, "two_parts", recall=0.96, answers=0.80, abstention=0.86, wrong_answers=0, questions=30)
 
 
 def test_harder_paraphrases_and_near_misses_of_the_twelfth_session(engine):

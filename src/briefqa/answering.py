@@ -645,16 +645,34 @@ class Answerer:
                 shares_enough = self._share_answer if confidence >= threshold else self._corroborate
                 for first in first_readings:
                     for second in second_readings:
-                        if first[-1] == second[-1] or _size(first + second) > self.max_answer_chars:
+                        if first[-1] == second[-1]:
                             continue
-                        if shares_enough(question, first[-1], second[-1], asked):
-                            best = (confidence, first + second)
+                        pair = self._within_limit(first + second)
+                        if pair is not None and shares_enough(question, pair[len(first) - 1], pair[-1], asked):
+                            best = (confidence, pair)
                             break
                     else:
                         continue
                     break
         in_turn = [hit for group in zip_longest(*part_passages) for hit in group if hit is not None]
         return ((best[1], best[0]) if best else None), in_turn
+
+    def _within_limit(self, units: list[Sentence]) -> list[Sentence] | None:
+        """A two-part answer as it fits the length limit: whole, or with its longest sentence or
+        list item quoted up to a clause break (", which ...", "; ...") if that is enough; None if nothing fits.
+        The cut quote is still verbatim, from the sentence's own start."""
+        if _size(units) <= self.max_answer_chars:
+            return units
+        longest = max(range(len(units)), key=lambda i: len(units[i].text))
+        unit = units[longest]
+        if unit.kind not in ("sentence", "item") or unit.statement != unit.text:
+            return None
+        room = self.max_answer_chars - (_size(units) - len(unit.text))
+        breaks = [m.start() for m in _CLAUSE_BREAK.finditer(unit.text) if m.start() <= room]
+        if not breaks:
+            return None
+        clause = unit.text[: breaks[-1]]
+        return [*units[:longest], replace(unit, end=unit.start + len(clause), text=clause, statement=clause), *units[longest + 1 :]]
 
     def _held_together(self, required: list[str]) -> bool:
         """Does some article mention every one of these names and figures?"""
@@ -1073,6 +1091,8 @@ class Answerer:
         return text, tuple(citations)
 
 
+# Where a sentence's main clause ends and an aside begins: ", which ...", ", while ...", "; ...".
+_CLAUSE_BREAK = re.compile(r",\s+(?:which|where|while|whereas|although|though)\b|;\s")
 _ANAPHORA = frozenset({"this", "these", "those", "they", "such", "it"})
 # "These actions include ...", "This includes ...": a sentence listing what the one before it named.
 _ENUMERATION = re.compile(r"(?:this|these|such)(?: (?P<noun>[a-z]+))? includ(?:e|es|ed)\b")
