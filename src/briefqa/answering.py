@@ -51,12 +51,12 @@ MAX_EXTRA_SENTENCES = 2
 # A list's lead-in this short is a label a question can name the list by ("Operation Highlights:").
 LABEL_WORDS = 5
 PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
-# A table row or labelled list item the question names by its label is a lookup, which the verifier
-# (trained on prose) rates low: it needs this share of the bar. See docs/verifier.md, "A table row named by its label".
-LOOKUP_SHARE = 0.5
-# One part of a two-part question that clears the bar corroborates the other's sentence when the two
-# share a name or two content words (``Answerer._corroborate``): the weaker part then needs this share of the bar.
-CORROBORATED_SHARE = 0.5
+# The share of the bar a lowered bar keeps (the CLI, API and web page call it half the bar), for:
+# - a table row or labelled list item the question names by its label, a lookup the verifier (trained
+#   on prose) rates low; see docs/verifier.md, "A table row named by its label";
+# - the weaker part of a two-part answer whose other part clears the bar and shares a name or two
+#   content words with it (``Answerer._corroborate``).
+LOWERED_SHARE = 0.5
 
 @dataclass
 class Candidate:
@@ -550,7 +550,7 @@ class Answerer:
             answer_text, citations = self._render(units)
             shown = self._passages(units, [*part_passages, *reranked], top_k)
             corroborated = confidence < threshold
-            needed = threshold * CORROBORATED_SHARE if corroborated else threshold
+            needed = threshold * LOWERED_SHARE if corroborated else threshold
             return Answer(
                 question.text, True, answer_text, round(confidence, 3), citations, shown, needed=needed,
                 lowered_for=CORROBORATED_PART if corroborated else "",
@@ -559,7 +559,7 @@ class Answerer:
             return abstain(self._veto_reason(pool), 0.0, passages)
         confidence = self.verifier.confidence(ranked[0].score, self.foreign_share(pool.matched))
         looked_up = self.looked_up(question, ranked[0].sentence)
-        bar = threshold * LOOKUP_SHARE if looked_up else threshold
+        bar = threshold * LOWERED_SHARE if looked_up else threshold
         if confidence < bar:
             return abstain(
                 f"no passage is likely to answer it: confidence {_three_places_or_more(_shown_below(confidence, bar))}, below the {bar:g} needed",
@@ -615,7 +615,7 @@ class Answerer:
         Each part is judged on its own; among each part's few sentences, the pair whose
         sentences share a word the question does not use (the thing both parts ask for) is the
         answer, best lower confidence first. One sentence of the pair must clear the threshold;
-        the other, if the two corroborate each other, needs ``CORROBORATED_SHARE`` of it. A lead-in stands for
+        the other, if the two corroborate each other, needs ``LOWERED_SHARE`` of it. A lead-in stands for
         its list items, as it does for any answer. Also returns the parts' passages, each
         part's best in turn.
         """
@@ -631,7 +631,7 @@ class Answerer:
             share = self.foreign_share(part.matched)
             for candidate in [c for c in judged if self.eligible(c, part)][:PART_OPTIONS]:
                 confidence = self.verifier.confidence(candidate.score, share)
-                if confidence >= threshold * CORROBORATED_SHARE:
+                if confidence >= threshold * LOWERED_SHARE:
                     found.append((self.readings(candidate.sentence), confidence))
             options.append(found)
         # The question's own words, its acronyms spelled out included, cannot be what the parts share.
@@ -698,18 +698,20 @@ class Answerer:
         only a common phrase ("law enforcement"), which is not an answer to "Which agency ...?".
         """
         if question.answer_type in NAMED_TYPES:
-            shared = self._name_stems(first) & self._name_stems(second)
-        else:
-            shared = self.stems_of(first.statement) & self.stems_of(second.statement)
-        return bool(shared - asked)
+            return bool(self._shared_names(first, second, asked))
+        return bool(self.stems_of(first.statement) & self.stems_of(second.statement) - asked)
 
     def _corroborate(self, question: Question, first: Sentence, second: Sentence, asked: set[str]) -> bool:
         """Do two parts' sentences share enough to lend the weaker one the stronger one's
         confidence: a name both give, or two content words ("money laundering"), not one common
         word ("often"), which any two sentences may share."""
-        if self._name_stems(first) & self._name_stems(second) - asked:
+        if self._shared_names(first, second, asked):
             return True
         return question.answer_type not in NAMED_TYPES and len(self.stems_of(first.statement) & self.stems_of(second.statement) - asked) >= 2
+
+    def _shared_names(self, first: Sentence, second: Sentence, asked: set[str]) -> frozenset[str]:
+        """Stems of capitalised words both sentences use and the question does not."""
+        return self._name_stems(first) & self._name_stems(second) - asked
 
     def _name_stems(self, sentence: Sentence) -> frozenset[str]:
         """Stems of the sentence's capitalised words; its first word only if the articles never write it in lower case."""
