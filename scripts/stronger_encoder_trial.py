@@ -31,16 +31,21 @@ SETS = ("dev", "mixed", "fresh", "late_paraphrases", "blind", "blind2", "paraphr
 BLENDS = (0.0, 0.3, 0.5, 0.7, 1.0)  # the other model's share of the blended cosine
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, required=True, help="A sentence-transformers model folder.")
-    args = parser.parse_args()
-    sentences = [
+def seed_sentences() -> list[tuple[str, str]]:
+    """(text as written, statement embedded) for every sentence of seeds/, in index order."""
+    return [
         (article.text[s.start : s.end], s.statement)
         for path in sorted((ROOT / "seeds").glob("*.txt"))
         for article in [read_article(path)]
         for s in chunk_article(article).sentences
     ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True, help="A sentence-transformers model folder.")
+    args = parser.parse_args()
+    sentences = seed_sentences()
     questions = []
     for name in SETS:
         for line in (ROOT / "tests" / "data" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
