@@ -308,6 +308,18 @@ def test_a_sixteenth_blind_set(engine):
     _holds_its_bar(engine, "blind16", recall=0.95, answers=0.72, abstention=0.88, wrong_answers=5)
 
 
+def test_a_seventeenth_blind_set(engine):
+    """tests/data/blind17.jsonl: a helper that read only the articles and dev.jsonl's format wrote 40
+    questions in the dev set's mix, committed (5a6e18c) before its first run (nineteenth session).
+    Eight gold answers were not verbatim spans of their evidence, as dev's always are ("because they
+    are often used for money laundering"); each was replaced by the shortest verbatim span that
+    says the same, a bullet list's by its first item. First run, so graded: recall 0.841, answers
+    0.591, abstention 1.00, four answerable questions answered by the wrong sentence (heavy
+    paraphrases and a list). Its misses have been read.
+    """
+    _holds_its_bar(engine, "blind17", recall=0.84, answers=0.59, abstention=1.0, wrong_answers=4)
+
+
 def test_two_part_questions_of_the_eighteenth_session(engine):
     """tests/data/two_parts.jsonl: 30 two-part questions a helper wrote from the articles alone
     (15 answerable, 15 with one part false), after the corroboration rule was measured on the blind
