@@ -45,6 +45,33 @@ def test_a_list_lead_in_brings_its_items(engine):
     assert_exact(answer)
 
 
+def test_a_plural_noun_the_auxiliary_closes_asks_for_the_whole_list(engine):
+    """The wh-phrase "law enforcement partners" is plural though its first word is not (blind 17):
+    one item of the list, which the trees rate 0.999, does not answer it."""
+    answer = engine.ask("Which law enforcement partners does HSI name as key collaborators in its drug trafficking investigations?")
+    assert answer.answered
+    assert [c.quote for c in answer.citations][:7] == [
+        "Key partners include:", "Drug Enforcement Administration (DEA)", "Federal Bureau of Investigation (FBI)",
+        "U.S. Border Patrol (USBP)", "U.S. Coast Guard (USCG)", "State and local law enforcement",
+        "Foreign counterparts through HSI’s 63 offices in 47 countries",
+    ]
+    assert_exact(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "wants_list"),
+    [
+        ("Which law enforcement partners does HSI name as key collaborators?", True),
+        ("What steps has ICE taken against the gangs?", True),
+        ("Which unit leads Operation Expanded Impact?", False),  # no auxiliary: "leads" may be the verb
+        ("What role does HSI play?", False),
+        ("Which notorious drug lord was extradited?", False),  # "-ous" is not a plural
+    ],
+)
+def test_a_list_is_wanted_when_the_wh_phrase_names_several(question, wants_list):
+    assert analyse_question(question).wants_list is wants_list
+
+
 @pytest.mark.xfail(strict=True, reason="regressed when the verifier was retrained with a per-article threshold: the second part "
                    "takes 001's 'two primary divisions' sentence, which names HSI but does not call it the investigative arm")
 def test_a_two_part_question_is_answered_from_two_articles(engine):

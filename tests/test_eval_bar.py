@@ -315,9 +315,10 @@ def test_a_seventeenth_blind_set(engine):
     are often used for money laundering"); each was replaced by the shortest verbatim span that
     says the same, a bullet list's by its first item. First run, so graded: recall 0.841, answers
     0.591, abstention 1.00, four answerable questions answered by the wrong sentence (heavy
-    paraphrases and a list). Its misses have been read.
+    paraphrases and a list). Its misses have been read. A plural wh-phrase closed by an auxiliary
+    asks for a whole list ("Which law enforcement partners does ..."): answers 0.636, three wrong.
     """
-    _holds_its_bar(engine, "blind17", recall=0.84, answers=0.59, abstention=1.0, wrong_answers=4)
+    _holds_its_bar(engine, "blind17", recall=0.84, answers=0.63, abstention=1.0, wrong_answers=3)
 
 
 def test_two_part_questions_of_the_eighteenth_session(engine):

@@ -70,7 +70,7 @@ def analyse_question(text: str) -> Question:
     names = tuple(n.text for n in found_names if n.text not in excluded)
     wants_list = bool(
         re.search(r"\b(list|name the|what are|which are|who are|what were|which were|who were|what .*\binclude|which .*\binclude)\b", folded)
-        or (focus is not None and focus.endswith("s") and not focus.endswith("ss") and answer_type is None)
+        or answer_type is None and any(_plural(noun) for noun in (focus, _head_before_auxiliary(folded)))
     )
     conjunctive = bool(re.search(r"\bboth\b|\band (?:is|as|also|in)\b|\banother article\b|\balso\b", folded) or _LINKS.match(text))
     frames = tuple(m.group(1).strip() for m in _FRAME_AFTER.finditer(text)) + tuple(m.group(1).strip() for m in _FRAME_BEFORE.finditer(text))
@@ -184,6 +184,7 @@ _TYPE_NOUNS = {
 }
 _CLAUSE_BREAKS = {"of", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could",
                   "would", "should", "in", "on", "at", "for", "per", "from", "to", "by", "with", "that", "who", "which"}
+_AUXILIARY_VERBS = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "would", "should"}
 _GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total", "cases", "instances"}
 _BEFORE_VERBS = {"will", "would", "can", "could", "to", "may", "might", "must", "should", "shall", "does", "do", "did", "not", "and", "or"}
 _AFTER_VERBS = {"off", "up", "the", "a", "an", "its", "their"}
@@ -299,6 +300,20 @@ def wh_word(folded: str) -> int:
     """1-based position of the question's wh-word in WH_WORDS; 0 for a yes/no question or a command."""
     first = first_wh_word(folded)
     return WH_WORDS.index(first) + 1 if first else 0
+
+
+def _plural(noun: str | None) -> bool:
+    return noun is not None and noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
+
+
+def _head_before_auxiliary(folded: str) -> str | None:
+    """The last word of a wh-phrase that an auxiliary closes within four words: "Which law
+    enforcement partners does HSI name ...?" asks about partners, where the focus is its first
+    word. Without the auxiliary the phrase's end is a guess ("Which unit leads ..."), so None."""
+    match = re.match(r"(?:which|what)\s+(.*)", folded)
+    phrase = words(match.group(1))[:5] if match else []
+    end = next((i for i, w in enumerate(phrase) if w in _CLAUSE_BREAKS), None)
+    return phrase[end - 1] if end and phrase[end] in _AUXILIARY_VERBS else None
 
 
 def _focus(wh_phrase: list[str], known: set[str]) -> str | None:
