@@ -307,7 +307,7 @@ def _plural(noun: str | None) -> bool:
 
 
 def _head_before_auxiliary(folded: str) -> str | None:
-    """The last word of a wh-phrase that an auxiliary closes within four words: "Which law
+    """The last word of a wh-phrase of up to four words that an auxiliary closes: "Which law
     enforcement partners does HSI name ...?" asks about partners, where the focus is its first
     word. Without the auxiliary the phrase's end is a guess ("Which unit leads ..."), so None."""
     match = re.match(r"(?:which|what)\s+(.*)", folded)
