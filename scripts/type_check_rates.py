@@ -17,7 +17,7 @@ from briefqa.questions import analyse_question, holds_answer_type
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD = ROOT.parent / "shared" / "squad" / "questions.jsonl"
-LEFT_OUT = {"news_synth", "blind11", "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "two_parts", "brief_judgements"}
+LEFT_OUT = {"news_synth", "blind11", "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18", "two_parts", "brief_judgements"}
 
 
 def main() -> None:
