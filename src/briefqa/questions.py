@@ -182,9 +182,8 @@ _TYPE_NOUNS = {
     "revenue": "amount", "salary": "amount", "percentage": "percent", "percent": "percent", "proportion": "percent",
     "number": "count", "total": "quantity", "duration": "duration", "period": "duration",
 }
-_CLAUSE_BREAKS = {"of", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could",
-                  "would", "should", "in", "on", "at", "for", "per", "from", "to", "by", "with", "that", "who", "which"}
 _AUXILIARY_VERBS = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "would", "should"}
+_CLAUSE_BREAKS = _AUXILIARY_VERBS | {"of", "in", "on", "at", "for", "per", "from", "to", "by", "with", "that", "who", "which"}
 _GENERIC_COUNTED = {"people", "persons", "individuals", "times", "units", "total", "cases", "instances"}
 _BEFORE_VERBS = {"will", "would", "can", "could", "to", "may", "might", "must", "should", "shall", "does", "do", "did", "not", "and", "or"}
 _AFTER_VERBS = {"off", "up", "the", "a", "an", "its", "their"}
