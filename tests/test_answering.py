@@ -491,6 +491,25 @@ def test_a_count_of_one_thing_answers_only_for_that_thing(engine):
     assert_exact(answer)
 
 
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("Through how many foreign offices, and in how many countries, does HSI work?", "offices"),
+        ("How many smuggling organizations and stash houses were disrupted?", "organizations"),
+        ("How many were arrested?", "arrested"),
+    ],
+)
+def test_what_is_counted_ends_at_a_comma_or_an_and(question, counted):
+    assert analyse_question(question).focus == counted
+
+
+def test_a_count_asked_in_two_halves_is_answered_by_the_item_that_gives_both(engine):
+    """Blind 19: "and" was taken for the counted noun, and no sentence counts "and"."""
+    answer = engine.ask("Through how many foreign offices, and in how many countries, does HSI work with its overseas counterparts?")
+    assert answer.answer == "Foreign counterparts through HSI’s 63 offices in 47 countries [1]"
+    assert_exact(answer)
+
+
 def test_by_how_much_is_answered_by_a_percentage(engine):
     answer = engine.ask("By how much did law enforcement actions against human smuggling organizations grow compared to prior years?")
     assert answer.answer == (

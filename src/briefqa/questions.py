@@ -229,9 +229,12 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
     if re.match(r"(is|are|was|were|has|have|had|does|do|did|will|can|could|should)\b.+\bor\b", folded):
         return "comparison", None
     if re.search(r"\bhow many\b", folded):
+        # "Through how many foreign offices, and in how many countries, ...": the counted noun
+        # ends at the comma or the "and", or "and" would be what is counted.
+        clause = re.split(r"[,;:?()]", re.split(r"\bhow many\b", folded, maxsplit=1)[1])[0]
         noun_phrase = []
-        for word in phrase_after(r"how many"):
-            if word in _CLAUSE_BREAKS:
+        for word in phrase_after(r"how many")[: len(words(clause))]:
+            if word in _CLAUSE_BREAKS or word in ("and", "or"):
                 break
             noun_phrase.append(word)
         return "count", (noun_phrase[-1] if noun_phrase else None)
