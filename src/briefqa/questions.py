@@ -230,11 +230,11 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
         return "comparison", None
     if re.search(r"\bhow many\b", folded):
         # "Through how many foreign offices, and in how many countries, ...": the counted noun
-        # ends at the comma or the "and", or "and" would be what is counted.
-        clause = re.split(r"[,;:?()]", re.split(r"\bhow many\b", folded, maxsplit=1)[1])[0]
+        # ends at the comma (not one inside "2,000"), or "and" would be what is counted.
+        clause = re.split(r"[;:?()]|,(?!\d)", re.split(r"\bhow many\b", folded, maxsplit=1)[1])[0]
         noun_phrase = []
         for word in phrase_after(r"how many")[: len(words(clause))]:
-            if word in _CLAUSE_BREAKS or word in ("and", "or"):
+            if word in _CLAUSE_BREAKS:
                 break
             noun_phrase.append(word)
         return "count", (noun_phrase[-1] if noun_phrase else None)
