@@ -946,6 +946,18 @@ def test_a_question_naming_an_institution_the_other_way_round_is_answered(engine
     assert_exact(answer)
 
 
+def test_the_last_words_of_a_full_name_stand_for_it(engine):
+    """"Homeland Security" ends "Department of Homeland Security" (DHS); it only begins "Homeland
+    Security Investigations" (HSI), so it is not HSI (blind 21)."""
+    answerer = engine._ready()[1]
+    assert answerer._spellings("Homeland Security") == ["homeland security", "dhs"]
+    answer = engine.ask("Roughly how many people a day has the crackdown kept from making the trip north, by Homeland Security's own reckoning?")
+    assert answer.answer == (
+        "DHS estimates the law enforcement efforts, as well as related factors, has slowed, stopped, or reversed the flow of approximately 900 migrants each day. [1]"
+    )
+    assert_exact(answer)
+
+
 def test_a_question_that_rules_a_name_out_is_answered_by_what_else_is_named(engine):
     # "Central America" is no longer a name the answer must hold, and the item naming it with the
     # Caribbean says more than the question does.

@@ -259,6 +259,10 @@ class Answerer:
             variants.append(fold(self.acronyms[name]))
         if folded in self.expansions:
             variants.append(fold(self.expansions[folded]))
+        elif len(words(folded)) >= 2:
+            # "Homeland Security" ends "Department of Homeland Security" and so is DHS; a name's
+            # last words are its head, so a name that only begins another (HSI's) is not it.
+            variants += [fold(self.expansions[full]) for full in sorted(self.expansions) if full.endswith(" " + folded)]
         # Institutions are named both ways round: "the Justice Department" is the "Department of Justice".
         for variant in list(variants):
             if (after := _INSTITUTION_AFTER.fullmatch(variant)):
