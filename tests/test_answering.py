@@ -738,6 +738,8 @@ def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, 
         ("Which bank did the cartel use to move its money?", "bank"),
         ("Which darknet drug market do the gangs sell on?", "market"),
         ("What trading company helped settle Huguenots near the Cape?", "company"),
+        ("Which cryptocurrency do the gangs launder money through?", "cryptocurrency"),
+        ("Which congressional committee is debating the funding?", "committee"),
         # A kind, not a name: "what sort of front firms" is answered by "shell companies".
         ("What sort of front firms does ICE try to uncover?", None),
         ("What does ICE share with banks?", None),
@@ -746,6 +748,14 @@ def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, 
 )
 def test_a_question_asking_which_bank_or_firm_wants_a_name(question, kind):
     assert analyse_question(question).named_kind == kind
+
+
+def test_which_cryptocurrency_is_not_answered_by_a_sentence_naming_none(engine):
+    """Five blind sets asked it; "This includes monitoring cryptocurrency transactions, which are
+    often used for money laundering." was quoted at 0.57 in four of them."""
+    answer = engine.ask("Which cryptocurrency do Venezuelan criminal groups most often use to launder money?")
+    assert not answer.answered
+    assert_exact(answer)
 
 
 @pytest.mark.parametrize(

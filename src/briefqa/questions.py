@@ -93,6 +93,7 @@ def analyse_question(text: str) -> Question:
 NAMED_KINDS = frozenset({
     "bank", "banks", "company", "companies", "corporation", "corporations", "firm", "firms", "airline", "airlines",
     "market", "markets", "marketplace", "marketplaces", "newspaper", "newspapers", "website", "websites", "brand", "brands",
+    "cryptocurrency", "cryptocurrencies", "committee", "committees", "court", "courts",
 })
 # "What is the name of ...?", "What is the operation called?": something known by its name.
 _ASKS_NAME = re.compile(r"\b(?:what|which) (?:is|was|are|were) (?:the )?names? (?:of|for|given)\b|\bwhat (?:is|was) [\w\s’']{1,40}? called\b")
