@@ -169,9 +169,13 @@ def _exclusions(text: str, names: list[entities.Name]) -> tuple[tuple[str, ...],
 _DOC_WORDS = r"(?:piece|article|report|story|post|item|write-up)"
 _FRAME_AFTER = re.compile(_DOC_WORDS + r" (?:on|about|covering|describing) ([^,?;]+?)(?=,|\?|;|$| single| say| says| describe| list| mention| give| report)", re.I)
 _FRAME_BEFORE = re.compile(r"\b(?:the|this|that) ((?:[\w’'.\-]+ ){1,4}?)" + _DOC_WORDS + r"\b", re.I)
+_NAMED_DOC = r"(?:the|this|that) (?:(?:[\w’'.\-]+ ){1,4}?" + _DOC_WORDS + r"|" + _DOC_WORDS + r" (?:on|about) [^,?]+?)"
+# "According to the article on X, ...", "In the HSI piece, ...", "... does the Sinaloa deportation
+# article say should be prioritized?": the words that name the article are not asked about.
 _FRAME_CLAUSE = re.compile(
-    r"^(?:according to|in|from|per) (?:the|this|that) " + _DOC_WORDS + r" (?:on|about) [^,]+,\s*"
-    r"|,?\s*(?:according to|in|per) (?:the|this|that) " + _DOC_WORDS + r" (?:on|about) [^,?]+(?=\?|$)",
+    r"^(?:according to|in|from|per) " + _NAMED_DOC + r",\s*"
+    r"|,?\s*(?:according to|in|per) " + _NAMED_DOC + r"(?=\?|$)"
+    r"|\b(?:does|do|did) " + _NAMED_DOC + r" (?:say|says|claim|state|report|suggest|list|name)\b",
     re.I,
 )
 
