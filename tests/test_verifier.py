@@ -176,20 +176,20 @@ def test_the_foreign_share_is_the_weight_of_question_words_no_document_uses(engi
 
 
 def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
-    """"vetting", "expulsion" and "rules" are in no document ("reviews", "removal" and "laws" are),
-    so no sentence can echo them. The trees score the sentence that answers at 0.305; read as an
-    echoing question's score that is 0.289, under the bar (0.29); the card's shift, fitted on the
-    training questions, reads it as 0.392."""
+    """"digital-coin", "clean" and "cash" are in no document ("cryptocurrency", "laundering" and
+    "currency" are), so no sentence can echo them. Read as an echoing question's score, the trees'
+    score for the sentence that answers is under the bar (0.38); the card's shift, fitted on the
+    training questions, reads it as 0.389 (blind 12)."""
     answerer = engine._ready()[1]
-    question = "What kind of vetting did the expulsion go through so that it respected both national and international rules?"
+    question = "What kind of digital-coin activity does ICE keep an eye on because criminals use it to clean dirty cash?"
     pool = answerer.pool(question)
     share = answerer.foreign_share(pool.matched)
-    assert round(share, 3) == 0.693 and answerer.verifier.card.foreign_shift > 0
+    assert round(share, 3) == 0.798 and answerer.verifier.card.foreign_shift > 0
     best = max(c.score for c in answerer.judge(pool) if answerer.eligible(c, pool))
     assert answerer.verifier.confidence(best) < answerer.verifier.card.threshold <= answerer.verifier.confidence(best, share)
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.392
-    assert answer.answer.startswith("Adherence to Legal Protocols: The removal process complied with comprehensive legal reviews")
+    assert answer.answered and answer.confidence == 0.389
+    assert answer.answer.startswith("This includes monitoring cryptocurrency transactions")
 
 
 def test_a_card_without_a_foreign_shift_reads_scores_as_they_are(tmp_path):

@@ -184,33 +184,33 @@ def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    question = "Which ICE unit executed the operation that deported the high-ranking Sinaloa Cartel member?"
+    question = "Which maritime service does HSI partner with to stop traffickers on the ocean?"
     browser.get(server.url + "/#ask")
     bar = Select(labelled(browser, "Answer only at confidence"))
-    wait_text(browser, "#bar option[value='']", "the server's bar (0.29 or more)")
+    wait_text(browser, "#bar option[value='']", "the server's bar (0.38 or more)")
     submit(browser, "Question", question)
     wait_text(browser, "#ask-result", "The documents do not answer this question.")
-    assert "confidence 0.289, below the 0.29 needed" in browser.find_element(By.CSS_SELECTOR, "#ask-result").text
+    assert "confidence 0.358, below the 0.38 needed" in browser.find_element(By.CSS_SELECTOR, "#ask-result").text
     bar.select_by_value("0.25")
     submit(browser, "Question", question)
     wait_text(browser, ".confidence", "answers here need 0.25")
-    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.29); answers here need 0.25"
-    assert "executed by ICE’s Enforcement and Removal Operations (ERO) unit" in browser.find_element(By.CSS_SELECTOR, ".answer").text
+    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.36); answers here need 0.25"
+    assert "Collaborating with USCG to interdict smugglers at sea" in browser.find_element(By.CSS_SELECTOR, ".answer").text
     bar.select_by_value("")
     # A table row the question names by its label needed half the bar, and the page says so.
     submit(browser, "Question", "What does the operation-aspect table give as the result?")
     wait_text(browser, ".confidence", "half the bar")
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
-        "Confidence: low (0.24); a table row or list item the question names by its label needs 0.145, half the bar"
+        "Confidence: low (0.22); a table row or list item the question names by its label needs 0.19, half the bar"
     )
     # So did the weaker part of a two-part answer that the other part corroborates.
     submit(
-        browser, "Question", "What illegal financial activity links the cryptocurrency transactions monitored by ICE's"
-        " Cyber Crimes Center and the Hezbollah-linked networks HSI has prosecuted?",
+        browser, "Question", "Which country is both where HSI tries to stop U.S. guns and ammunition from being smuggled to,"
+        " and where the cartel operative was sent on deportation?",
     )
     wait_text(browser, ".confidence", "two-part")
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
-        "Confidence: low (0.29); a part of a two-part answer that the other part corroborates needs 0.145, half the bar"
+        "Confidence: low (0.24); a part of a two-part answer that the other part corroborates needs 0.19, half the bar"
     )
     assert console_errors(browser) == []
 
