@@ -504,6 +504,7 @@ def test_a_count_of_one_thing_answers_only_for_that_thing(engine):
         ("Through how many foreign offices, and in how many countries, does HSI work?", "offices"),
         ("How many of the nearly 2,000 arrested smugglers were convicted?", "smugglers"),
         ("How many were arrested?", "arrested"),
+        ("How many were arrested, according to DHS?", "arrested"),  # the auxiliary skipped, the comma still ends it
     ],
 )
 def test_what_is_counted_ends_at_a_comma(question, counted):

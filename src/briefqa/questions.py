@@ -222,8 +222,8 @@ def _answer_type(folded: str, tokens: list[str]) -> tuple[str | None, str | None
 
 
 def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
-    def phrase_after(pattern: str) -> list[str]:
-        match = re.search(pattern + r"\s+(.*)", folded)
+    def phrase_after(pattern: str, text: str = folded) -> list[str]:
+        match = re.search(pattern + r"\s+(.*)", text)
         if not match:
             return []
         following = [w.removesuffix("'s") for w in words(match.group(1))]
@@ -236,9 +236,9 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
     if re.search(r"\bhow many\b", folded):
         # "Through how many foreign offices, and in how many countries, ...": the counted noun
         # ends at the comma (not one inside "2,000"), or "and" would be what is counted.
-        clause = re.split(r"[;:?()]|,(?!\d)", re.split(r"\bhow many\b", folded, maxsplit=1)[1])[0]
+        clause = re.split(r"[;:?()]|,(?!\d)", folded[re.search(r"\bhow many\b", folded).start() :])[0]
         noun_phrase = []
-        for word in phrase_after(r"how many")[: len(words(clause))]:
+        for word in phrase_after(r"how many", clause):
             if word in _CLAUSE_BREAKS:
                 break
             noun_phrase.append(word)
