@@ -233,10 +233,10 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
 
     if re.match(r"(is|are|was|were|has|have|had|does|do|did|will|can|could|should)\b.+\bor\b", folded):
         return "comparison", None
-    if re.search(r"\bhow many\b", folded):
+    if how_many := re.search(r"\bhow many\b", folded):
         # "Through how many foreign offices, and in how many countries, ...": the counted noun
         # ends at the comma (not one inside "2,000"), or "and" would be what is counted.
-        clause = re.split(r"[;:?()]|,(?!\d)", folded[re.search(r"\bhow many\b", folded).start() :])[0]
+        clause = re.split(r"[;:?()]|,(?!\d)", folded[how_many.start() :])[0]
         noun_phrase = []
         for word in phrase_after(r"how many", clause):
             if word in _CLAUSE_BREAKS:
