@@ -43,10 +43,12 @@ peers: install
 	$(BIN)/python -m pip install --quiet -e ".[dev,peers]"
 	$(BIN)/python scripts/peers.py 2>/dev/null
 
-# Rebuilds models/verifier/ (the answer verifier and the relevance trees briefs use) from ../shared
-# (SQuAD 2.0 + our news questions), seed fixed; 1-3 minutes here.
-# Never run by serve or test: the trained model is committed.
+# Rebuilds models/encoder/ (MiniLM fine-tuned on question -> answer-sentence pairs; about 5 minutes)
+# and then models/verifier/ (the answer verifier and the relevance trees briefs use, trained on that
+# encoder's features; about 10 minutes) from ../shared (SQuAD 2.0) and our news questions, seeds fixed.
+# Never run by serve or test: the trained models are committed.
 train: install
+	$(BIN)/python scripts/train_encoder.py
 	$(BIN)/python scripts/train_verifier.py
 
 clean:

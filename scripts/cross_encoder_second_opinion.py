@@ -87,7 +87,7 @@ def fine_tune(pairs: list[tuple[str, str, float]], *, epochs: float = EPOCHS, lr
     from tqdm import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from briefqa.embeddings import model_dir
+    from briefqa.embeddings import base_model_dir as model_dir
 
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
@@ -226,7 +226,7 @@ def main() -> None:
 
 def ship(tokenizer, model, rows: Rows, tree_scores, allowed, questions, out: Path, work: Path) -> dict:
     """Export, check the export against PyTorch, quantise, and check that int8 keeps the fp32 figures."""
-    from briefqa.embeddings import model_dir
+    from briefqa.embeddings import base_model_dir as model_dir
 
     out.mkdir(parents=True, exist_ok=True)
     fp32 = export(model, work / "cross_encoder.fp32.onnx")

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from briefqa.articles import read_text
 from briefqa.chunking import split_sentences
-from briefqa.embeddings import model_dir
+from briefqa.embeddings import base_model_dir as model_dir
 from briefqa.evaluation import accepted_answers, load_gold, normalise
 from briefqa.evaluation import _covers as covers
 from briefqa.readers import list_documents

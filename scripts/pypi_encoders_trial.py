@@ -34,7 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from briefqa.embeddings import model_dir
+from briefqa.embeddings import base_model_dir as model_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

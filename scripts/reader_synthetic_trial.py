@@ -56,7 +56,7 @@ t = time.time()
 tok, model = fine_tune(pairs, epochs=epochs)
 print("trained in", round((time.time() - t) / 60, 1), "min", flush=True)
 fp32 = export(model, out / "fp32.onnx"); quantise(fp32, out / "reader.onnx")
-from briefqa.embeddings import model_dir
+from briefqa.embeddings import base_model_dir as model_dir
 shutil.copy(model_dir() / "tokenizer.json", out / "tokenizer.json")
 r = OnnxReader(out / "reader.onnx", out / "tokenizer.json")
 test = [("Who leads the task force?", "The task force is led by the Department of Justice."), ("How many smugglers were arrested?", "The weather was mild.")]

