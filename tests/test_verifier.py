@@ -178,17 +178,18 @@ def test_the_foreign_share_is_the_weight_of_question_words_no_document_uses(engi
 def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
     """"digital-coin", "clean" and "cash" are in no document ("cryptocurrency", "laundering" and
     "currency" are), so no sentence can echo them. Read as an echoing question's score, the trees'
-    score for the sentence that answers is under the bar (0.38); the card's shift, fitted on the
-    training questions, reads it as 0.389 (blind 12)."""
+    score for the sentence that answers was under the bar until the fine-tuned encoder; the card's
+    shift, fitted on the training questions, can only raise it (blind 12)."""
     answerer = engine._ready()[1]
     question = "What kind of digital-coin activity does ICE keep an eye on because criminals use it to clean dirty cash?"
     pool = answerer.pool(question)
     share = answerer.foreign_share(pool.matched)
     assert round(share, 3) == 0.798 and answerer.verifier.card.foreign_shift > 0
     best = max(c.score for c in answerer.judge(pool) if answerer.eligible(c, pool))
-    assert answerer.verifier.confidence(best) < answerer.verifier.card.threshold <= answerer.verifier.confidence(best, share)
+    # Since the fine-tuned encoder the trees rate it over the bar unshifted too; the shift only raises it.
+    assert answerer.verifier.card.threshold <= answerer.verifier.confidence(best) <= answerer.verifier.confidence(best, share)
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.389
+    assert answer.answered and answer.confidence == 1.0
     assert answer.answer.startswith("This includes monitoring cryptocurrency transactions")
 
 

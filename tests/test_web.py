@@ -184,34 +184,26 @@ def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    question = "Which maritime service does HSI partner with to stop traffickers on the ocean?"
+    question = "How many HSI offices are there abroad, and across how many countries?"
     browser.get(server.url + "/#ask")
     bar = Select(labelled(browser, "Answer only at confidence"))
-    wait_text(browser, "#bar option[value='']", "the server's bar (0.38 or more)")
+    wait_text(browser, "#bar option[value='']", "the server's bar (0.425 or more)")
     submit(browser, "Question", question)
     wait_text(browser, "#ask-result", "The documents do not answer this question.")
-    assert "confidence 0.358, below the 0.38 needed" in browser.find_element(By.CSS_SELECTOR, "#ask-result").text
+    assert "confidence 0.405, below the 0.425 needed" in browser.find_element(By.CSS_SELECTOR, "#ask-result").text
     bar.select_by_value("0.25")
     submit(browser, "Question", question)
     wait_text(browser, ".confidence", "answers here need 0.25")
-    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.36); answers here need 0.25"
-    assert "Collaborating with USCG to interdict smugglers at sea" in browser.find_element(By.CSS_SELECTOR, ".answer").text
+    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.41); answers here need 0.25"
+    assert "Foreign counterparts through HSI’s 63 offices in 47 countries" in browser.find_element(By.CSS_SELECTOR, ".answer").text
     bar.select_by_value("")
     # A table row the question names by its label needed half the bar, and the page says so.
     submit(browser, "Question", "What does the operation-aspect table give as the result?")
     wait_text(browser, ".confidence", "half the bar")
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
-        "Confidence: low (0.22); a table row or list item the question names by its label needs 0.19, half the bar"
+        "Confidence: high (0.80); a table row or list item the question names by its label needs 0.2125, half the bar"
     )
-    # So did the weaker part of a two-part answer that the other part corroborates.
-    submit(
-        browser, "Question", "Which country is both where HSI tries to stop U.S. guns and ammunition from being smuggled to,"
-        " and where the cartel operative was sent on deportation?",
-    )
-    wait_text(browser, ".confidence", "two-part")
-    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
-        "Confidence: low (0.24); a part of a two-part answer that the other part corroborates needs 0.19, half the bar"
-    )
+    # (The weaker part of a corroborated two-part answer is labelled the same way: tests/test_cli.py.)
     assert console_errors(browser) == []
 
 
