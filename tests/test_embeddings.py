@@ -120,3 +120,21 @@ def test_the_index_embeds_with_the_fine_tuned_encoder_which_finds_a_reworded_que
     stock_vectors = stock.embed_many([s.statement for s in index.sentences])
     stock_rank = int(np.flatnonzero(np.argsort(-(stock_vectors @ stock.embed(question))) == answer)[0])
     assert (tuned_rank, stock_rank) == (0, 3)
+
+
+def test_briefqa_encoder_dir_chooses_the_encoder_and_an_index_of_another_encoder_is_stale(index_dir, monkeypatch):
+    from briefqa.config import get_settings
+    from briefqa.embeddings import MODEL_NAME, REPOSITORY_ENCODER, base_model_dir, model_dir, model_name
+    from briefqa.index import is_stale
+
+    assert model_dir() == REPOSITORY_ENCODER
+    monkeypatch.setenv("BRIEFQA_ENCODER_DIR", str(base_model_dir()))
+    get_settings.cache_clear()
+    try:
+        assert model_dir() == base_model_dir()
+        assert model_name(model_dir()) == "sentence-transformers/all-MiniLM-L6-v2"
+    finally:
+        monkeypatch.delenv("BRIEFQA_ENCODER_DIR")
+        get_settings.cache_clear()
+    assert not is_stale(SEEDS, index_dir, embedder_name=MODEL_NAME, chunk_words=90)
+    assert is_stale(SEEDS, index_dir, embedder_name="sentence-transformers/all-MiniLM-L6-v2", chunk_words=90)

@@ -32,3 +32,11 @@ def test_centred_isotonic_calibration_rises_through_the_centres_of_the_blocks():
     assert y.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
     steps_x, steps_y = tv.isotonic_steps(scores, right)
     assert np.interp(0.45, steps_x, steps_y) == 0.5 and np.interp(0.45, x, y) < 0.5
+
+
+def test_cross_fitting_folds_partition_the_training_groups_and_each_holds_both_kinds():
+    folds = tv.fold_groups(list(tv.NEWS_TRAIN), 3)
+    assert len(folds) == 3 and all(articles and sets for articles, sets in folds)
+    assert sorted(a for articles, _ in folds for a in articles) == sorted(tv.TRAIN_ARTICLES)
+    assert sorted(n for _, sets in folds for n in sets) == sorted(tv.NEWS_TRAIN)
+    assert folds[0][0] == ("00", "03") and folds[0][1][:2] == ["extra", "mixed"]

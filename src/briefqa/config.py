@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         description="Answer only at this calibrated confidence or above (default: the verifier's threshold, chosen on held-out articles)",
     )
     verifier_dir: Path | None = Field(None, description="Trained answer verifier that ingest copies into the index (default: the repository's models/verifier)")
+    encoder_dir: Path | None = Field(
+        None, description="Sentence encoder (a sentence-transformers folder) that ingest exports and embeds with (default: the repository's models/encoder)",
+    )
     api_key: str | None = Field(None, description="When set, every endpoint but /health and the docs needs X-API-Key")
     cors_origins: list[str] = Field(default_factory=list, description='Allowed browser origins, e.g. ["https://example.org"]')
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Larger request bodies get 413")

@@ -35,7 +35,13 @@ def base_model_dir() -> Path:
 
 
 def model_dir() -> Path:
-    """The encoder briefqa embeds with: the fine-tuned one when it is there, else the stock model."""
+    """The encoder briefqa embeds with: BRIEFQA_ENCODER_DIR, else the fine-tuned one when it is there,
+    else the stock model."""
+    from .config import get_settings
+
+    chosen = get_settings().encoder_dir
+    if chosen is not None:
+        return Path(chosen)
     return REPOSITORY_ENCODER if (REPOSITORY_ENCODER / ENCODER_META).is_file() else base_model_dir()
 
 
