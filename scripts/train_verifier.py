@@ -36,6 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verifier_data import Rows, build_rows, load_items, paraphrased_questions, swapped_questions  # noqa: E402
 
+from briefqa.embeddings import MODEL_NAME  # noqa: E402
 from briefqa.features import CATEGORICAL, FEATURES  # noqa: E402
 from briefqa.verifier import shifted  # noqa: E402
 
@@ -299,6 +300,7 @@ def main() -> None:
         meta = {
             "version": time.strftime("%Y-%m-%d"),
             "features": list(FEATURES),
+            "encoder": MODEL_NAME,
             "threshold": round(threshold, 4),
             "veto_types": vetoed,
             "calibration": {"x": knots_x.tolist(), "y": knots_y.tolist()}, "centred": args.centred,

@@ -298,8 +298,9 @@ def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_
         pytest.param(
             "Which ICE component leads Operation Expanded Impact and is described in another article as running the San Francisco field office's payroll?",
             marks=pytest.mark.xfail(
-                strict=True, reason="since the twentieth session's retrain the 'two primary divisions' sentence is rated 0.23, over half the "
-                "0.38 bar, and it shares HSI with the Expanded Impact item, so the corroboration rule answers this false pair",
+                strict=True, reason="the 'two primary divisions' sentence, which says nothing of a payroll, was rated over half the bar "
+                "after the twentieth session's retrain (0.23 against 0.38, corroborated through HSI), and over the whole bar since the "
+                "fine-tuned encoder (the pair at 0.555 against 0.425): a false pair answered",
             ),
         ),
     ],

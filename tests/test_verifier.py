@@ -18,7 +18,7 @@ from briefqa.features import FEATURES
 from briefqa.index import load_index
 from briefqa.verifier import MODEL_FILE, MODEL_FILES, POOL_SIZE, TREES_FILE, TreeVerifier, bundled_model_dir, shifted
 
-from .conftest import DATA
+from .conftest import DATA, SEEDS
 
 SQUAD = DATA / "squad"
 
@@ -117,6 +117,23 @@ def test_a_verifier_model_that_does_not_load_is_reported(tmp_path):
     (tmp_path / "verifier" / MODEL_FILE).write_bytes(b"not a model")
     with pytest.raises(IndexCorrupt, match="does not load"):
         TreeVerifier(tmp_path / "verifier").score(np.zeros((1, len(FEATURES))))
+
+
+def test_ingest_refuses_a_verifier_trained_on_another_encoder(tmp_path, embedder):
+    from briefqa.embeddings import MODEL_NAME
+    from briefqa.errors import CorpusError
+    from briefqa.index import build_index
+
+    assert json.loads((bundled_model_dir() / "verifier.json").read_text())["encoder"] == MODEL_NAME == embedder.name
+    shutil.copytree(bundled_model_dir(), tmp_path / "verifier")
+    meta = json.loads((tmp_path / "verifier" / "verifier.json").read_text())
+    (tmp_path / "verifier" / "verifier.json").write_text(json.dumps({**meta, "encoder": "sentence-transformers/all-MiniLM-L6-v2"}))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS / "002_47b46ce98c28fd65.txt", corpus)
+    with pytest.raises(CorpusError, match="trained on the encoder sentence-transformers/all-MiniLM-L6-v2, but this ingest embeds with all-MiniLM-L6-v2-briefqa-"):
+        build_index(corpus, tmp_path / "index", embedder, progress=False, verifier_dir=tmp_path / "verifier")
+    assert not (tmp_path / "index").exists()
 
 
 def test_rows_of_the_wrong_shape_are_refused():

@@ -300,7 +300,7 @@ def write_index(
         if with_onnx:
             _place_onnx(Path(onnx_from) if onnx_from else index_dir, staging, fresh_export=onnx_from is not None and onnx_from != index_dir)
         verifier_source = Path(verifier_dir) if verifier_dir else bundled_model_dir()
-        _place_verifier(verifier_source, staging / VERIFIER_DIR)
+        _place_verifier(verifier_source, staging / VERIFIER_DIR, embedder.name if embedder else MODEL_NAME)
         if pieces is None:
             reusable = _reusable(
                 previous if previous is not None else load_previous(index_dir),
@@ -490,11 +490,18 @@ def _verifier_checksums(model_dir: Path) -> dict[str, str] | None:
     return {f.name: _file_sha256(f) for f in files}
 
 
-def _place_verifier(source: Path, target: Path) -> None:
+def _place_verifier(source: Path, target: Path, encoder: str) -> None:
     """Copy the trained verifier into the index, so an index answers the same wherever it goes."""
     if _verifier_checksums(source) is None:
         raise CorpusError(f"no trained verifier in {source} (needs {', '.join(MODEL_FILES)}); run `make train`")
-    read_card(source)  # refuse a model trained on other features before anything is written
+    card = read_card(source)  # refuse a model trained on other features before anything is written
+    if card.encoder is not None and card.encoder != encoder:
+        # Its trees learned what an answer's cosine looks like through that encoder; another one's
+        # cosines would be judged on the wrong scale, and briefqa's honesty with them.
+        raise CorpusError(
+            f"the verifier in {source} was trained on the encoder {card.encoder}, but this ingest embeds with {encoder}; "
+            "set BRIEFQA_ENCODER_DIR to that encoder, or run `make train` to train a verifier for this one"
+        )
     target.mkdir()
     for name in MODEL_FILES:
         shutil.copyfile(source / name, target / name)

@@ -55,6 +55,8 @@ class VerifierCard:
     # A brief admits a sentence whose relevance probability reaches this (0.5: on the topic more
     # likely than not; the held-out precision and recall there are in the model card).
     relevance_floor: float = 0.5
+    # The encoder whose cosines the trees learned from (its index-manifest name); None in older cards.
+    encoder: str | None = None
 
 
 class Verifier(ABC):
@@ -142,7 +144,7 @@ def read_card(model_dir: Path) -> VerifierCard:
     return VerifierCard(
         float(meta["threshold"]), tuple(calibration["x"]), tuple(calibration["y"]), FEATURES, meta.get("version", ""),
         frozenset(meta.get("veto_types", ())), float(meta.get("foreign_shift", 0.0)),
-        float(meta.get("relevance", {}).get("floor", 0.5)),
+        float(meta.get("relevance", {}).get("floor", 0.5)), meta.get("encoder"),
     )
 
 
