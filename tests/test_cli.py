@@ -155,3 +155,10 @@ def test_brief_prints_markdown_and_writes_a_file(index_dir, tmp_path):
     assert target.read_text(encoding="utf-8") == result.stdout.rstrip("\n") + "\n"
     off = run("brief", "sourdough bread", "--json", index_dir=index_dir)
     assert json.loads(off.stdout)["covered"] is False
+
+
+def test_a_setting_out_of_range_is_one_line_naming_the_variable(index_dir):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFQA_INDEX_DIR": str(index_dir), "BRIEFQA_MIN_CONFIDENCE": "2"}
+    result = subprocess.run([BRIEFQA, "ask", "How much illicit currency did HSI seize in 2021?"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert result.returncode == 1
+    assert result.stderr == "Error: invalid setting: BRIEFQA_MIN_CONFIDENCE: Input should be less than or equal to 1\n"

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from . import __version__
 from .config import get_settings
@@ -51,6 +52,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BriefQAError as exc:
             raise click.ClickException(str(exc)) from None
+        except ValidationError as exc:  # a BRIEFQA_* variable out of range: say which, not a traceback
+            problems = "; ".join(f"BRIEFQA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+            raise click.ClickException(f"invalid setting: {problems}") from None
 
 
 @click.group(cls=_Group)
