@@ -216,7 +216,7 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
         "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?"
     )
     # "which cartel" asks for no name type, since the "whose" of the relative clause is not the question's wh-word.
-    assert answer.answered and answer.confidence == 0.562
+    assert answer.answered and answer.confidence == 0.585
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("004_434760b6812f335f.txt", 106, 289), ("002_47b46ce98c28fd65.txt", 3798, 3908),
     ]
@@ -234,19 +234,19 @@ def test_a_half_holding_its_own_and_is_kept_whole(engine):
         "Which country is both where HSI tries to stop U.S. guns and ammunition from being smuggled to,"
         " and where the cartel operative was sent on deportation?"
     )
-    assert answer.answered and answer.confidence == 0.804
+    assert answer.answered and answer.confidence == 0.803
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("002_47b46ce98c28fd65.txt", 2990, 3080), ("004_434760b6812f335f.txt", 1883, 1939),  # the destination row
     ]
     assert_exact(answer)
-    # Under a bar of 0.85 the weaker part (0.804) could not pass alone; the stronger one passes and
+    # Under a bar of 0.85 the weaker part (0.803) could not pass alone; the stronger one passes and
     # corroborates it (both name Mexico), so the weaker needs half the bar. At 0.9 neither passes.
     question = (
         "Which country is both where HSI tries to stop U.S. guns and ammunition from being smuggled to,"
         " and where the cartel operative was sent on deportation?"
     )
     strict = engine.ask(question, min_confidence=0.85)
-    assert (strict.answered, strict.confidence, strict.needed, strict.lowered_for) == (True, 0.804, 0.425, CORROBORATED_PART)
+    assert (strict.answered, strict.confidence, strict.needed, strict.lowered_for) == (True, 0.803, 0.425, CORROBORATED_PART)
     assert strict.citations == answer.citations
     assert not engine.ask(question, min_confidence=0.9).answered
 
@@ -267,7 +267,7 @@ def test_a_two_part_answer_over_the_length_limit_quotes_a_clause(engine):
 
 def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_answer(engine):
     # The crypto sentence alone was rated under the bar (0.289 < 0.29) until the twentieth session's
-    # retrain (0.399 against 0.38), and since the fine-tuned encoder 0.602 against 0.425; the two share
+    # retrain (0.399 against 0.38), and since the fine-tuned encoder 0.603 against 0.425; the two share
     # "money laundering", the thing both parts ask for. test_a_half_holding_its_own_and_is_kept_whole
     # exercises the corroboration under a raised bar.
     answer = engine.ask(
@@ -278,7 +278,7 @@ def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("000_5ab1ac1bfa827a42.txt", 3466, 3562), ("002_47b46ce98c28fd65.txt", 4111, 4277),
     ]
-    assert (answer.confidence, answer.needed, answer.lowered_for) == (0.602, 0.425, "")
+    assert (answer.confidence, answer.needed, answer.lowered_for) == (0.603, 0.425, "")
     assert_exact(answer)
     # One shared common word ("often") corroborates nothing: refused, as below.
     refused = engine.ask(
@@ -749,7 +749,7 @@ def test_a_named_table_is_found_by_its_headers(engine, question, headers):
         # confident (0.649) and wrong answer; the list item names the arrest site.
         ("Where was the Sinaloa operative arrested, according to the operation highlights?",
          "Operation Aspect: Apprehension Technique; Details: Focused surveillance followed by tactical arrest.",
-         "Arrest Site: Bay Area, California", 0.577, True, "Arrest Site: Bay Area, California"),
+         "Arrest Site: Bay Area, California", 0.59, True, "Arrest Site: Bay Area, California"),
     ],
 )
 def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, outside, inside, confidence, answered, shown_first):
@@ -903,18 +903,18 @@ def test_a_lookup_answers_where_only_with_a_place(engine):
     assert answerer.looked_up(analyse_question("What does Operation Sentinel do?"), item)
     # "Where" stands in for the label word "Location", and the row holds a place: half the bar.
     answer = engine.ask("Where was the suspect arrested, according to the operation detail table?")
-    assert answer.answered and answer.confidence == 0.557 and answer.needed == 0.2125
+    assert answer.answered and answer.confidence == 0.566 and answer.needed == 0.2125
     assert answer.answer.startswith("Arrest Location | San Francisco, California |")
     assert_exact(answer)
 
 
 def test_a_table_row_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The verifier rated this lookup 0.22, under the bar, until the fine-tuned encoder (0.797 now); every
+    """The verifier rated this lookup 0.22, under the bar, until the fine-tuned encoder (0.788 now); every
     row named by its label and ranked first on our news sets was the right answer (docs/verifier.md).
     Under a bar of 1.0 the half bar still lets it through."""
     question = "What does the operation-aspect table give as the result?"
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.797 and answer.needed == 0.2125
+    assert answer.answered and answer.confidence == 0.788 and answer.needed == 0.2125
     strict = engine.ask(question, min_confidence=1.0)
     assert (strict.answered, strict.needed, strict.citations) == (True, 0.5, answer.citations)
     assert answer.answer.startswith("Result | Successful deportation and transfer for prosecution |")
@@ -1101,14 +1101,14 @@ def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
     assert answered.answer.startswith("Foreign counterparts through HSI’s 63 offices in 47 countries")
     stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.95)
     assert not stricter.answered
-    assert stricter.reason == "no passage is likely to answer it: confidence 0.825, below the 0.95 needed"
+    assert stricter.reason == "no passage is likely to answer it: confidence 0.820, below the 0.95 needed"
 
 
 def test_a_refused_confidence_is_shown_below_the_bar_it_missed(engine):
-    """Rounded to three places this confidence (0.40454) would read 0.405, as if it met a bar of 0.405."""
+    """Rounded to three places this confidence (0.40467) would read 0.405, as if it met a bar of 0.405."""
     refused = engine.ask(BELOW_THRESHOLD, min_confidence=0.405)
-    assert not refused.answered and refused.confidence == 0.4045 < refused.needed == 0.405
-    assert refused.reason == "no passage is likely to answer it: confidence 0.4045, below the 0.405 needed"
+    assert not refused.answered and refused.confidence == 0.4047 < refused.needed == 0.405
+    assert refused.reason == "no passage is likely to answer it: confidence 0.4047, below the 0.405 needed"
 
 
 def test_min_confidence_zero_keeps_the_vetoes(engine):

@@ -201,7 +201,7 @@ def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
     submit(browser, "Question", "What does the operation-aspect table give as the result?")
     wait_text(browser, ".confidence", "half the bar")
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
-        "Confidence: high (0.80); a table row or list item the question names by its label needs 0.2125, half the bar"
+        "Confidence: high (0.79); a table row or list item the question names by its label needs 0.2125, half the bar"
     )
     # (The weaker part of a corroborated two-part answer is labelled the same way: tests/test_cli.py.)
     assert console_errors(browser) == []

@@ -94,6 +94,10 @@ NAMED_KINDS = frozenset({
     "bank", "banks", "company", "companies", "corporation", "corporations", "firm", "firms", "airline", "airlines",
     "market", "markets", "marketplace", "marketplaces", "newspaper", "newspapers", "website", "websites", "brand", "brands",
     "cryptocurrency", "cryptocurrencies", "committee", "committees", "court", "courts",
+    # People asked for by their office want their names: "Which Venezuelan officials were named in the
+    # sanctions?" is not answered by a sentence about "individuals and entities" (three blind sets).
+    "official", "officials", "politician", "politicians", "minister", "ministers", "senator", "senators",
+    "judge", "judges", "prosecutor", "prosecutors",
 })
 # "What is the name of ...?", "What is the operation called?": something known by its name.
 _ASKS_NAME = re.compile(r"\b(?:what|which) (?:is|was|are|were) (?:the )?names? (?:of|for|given)\b|\bwhat (?:is|was) [\w\s’']{1,40}? called\b")
