@@ -424,6 +424,11 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ("How much illicit currency did HSI seize in 2022?", "the articles never mention 2022"),
         ("Who is the current director of ICE?", "no relevant passage gives a person"),
         ("What is the name of the official who heads ICE's Cyber Crimes Center?", "no relevant passage that gives a person mentions Cyber Crimes Center"),
+        # Asked for people by their office, the sanctions sentence ("individuals and entities") names no one.
+        (
+            "Which Venezuelan officials were named in the sanctions ICE uses as leverage with the Treasury Department?",
+            "the passages that could answer it name no officials",
+        ),
         ("In what year did the U.S. first impose sanctions on Venezuelan officials?", "no relevant passage gives a year"),
         ("In what year did the DHS anti-smuggling campaign officially begin?", "no relevant passage that gives a year mentions DHS"),
         # Each name is in some passage, in different articles: the reason says none holds them together.
