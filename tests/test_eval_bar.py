@@ -343,7 +343,7 @@ def test_an_eighteenth_blind_set(engine):
         ("blind26", 1.00, 0.86, 0.94, 0),
         ("blind27", 0.95, 0.72, 1.00, 2),
         ("blind28", 0.88, 0.72, 1.00, 2),
-        ("blind29", 0.97, 0.72, 0.94, 1),
+        ("blind29", 0.97, 0.72, 0.94, 2),  # Caracas now read as Venezuela: its question reaches a sentence one short
         ("blind30", 0.93, 0.77, 1.00, 2),
     ],
 )

@@ -23,7 +23,7 @@ from itertools import zip_longest
 
 import numpy as np
 
-from . import entities
+from . import entities, places
 from .articles import row_cells, table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts
@@ -48,6 +48,8 @@ PAIR_COVERAGE_WEIGHT = 0.2
 FRAME_PENALTY = 0.1  # a question that names its article prefers that article's sentences
 RUNNER_UP_SHARE = 0.2  # a runner-up joins the answer when the verifier rates it at least a fifth as likely (dev answer accuracy 0.73 at 0.5, 0.80 at 0.2; SQuAD unchanged)
 MAX_EXTRA_SENTENCES = 2
+# Cosine of two words' vectors at which a count's noun names what a how-many question counts (``Answerer.alike``).
+SAME_MEANING = 0.7
 # A list's lead-in this short is a label a question can name the list by ("Operation Highlights:").
 LABEL_WORDS = 5
 PART_OPTIONS = 3  # sentences per part of a two-part question considered for the pair
@@ -97,6 +99,8 @@ class Pool:
     # The table or list the question names ("per the operation detail table", "according to the
     # operation highlights"), as (source, group): its rows or items alone can answer.
     part: tuple[str, int] | None = None
+    # The question as it was asked, before places were put in the articles' terms (places.reword).
+    asked: str = ""
 
     @cached_property
     def matched_stems(self) -> frozenset[str]:
@@ -198,6 +202,7 @@ class Answerer:
         self._frame_stems: dict[int, frozenset[str]] = {}
         self._context_words: dict[str, set[str]] = {}
         self._weights: dict[tuple[str, ...], tuple[dict[str, float], float]] = {}
+        self._word_vectors: dict[str, np.ndarray] = {}
 
     # -- context and constraints -------------------------------------------------
 
@@ -478,7 +483,7 @@ class Answerer:
         also_named = self.other_spellings(question) if question.answer_type == "organisation" else ()
         for rank, candidate in enumerate(found):
             candidate.typed = question.answer_type is None or rank < POOL_SIZE and holds_answer_type(
-                question, candidate.sentence.statement, common_words=self.common_words, also_named=also_named
+                question, candidate.sentence.statement, common_words=self.common_words, also_named=also_named, alike=self.alike,
             )
         return found
 
@@ -490,7 +495,8 @@ class Answerer:
         ``chunks`` widens the passages whose sentences become candidates (a brief reads more of
         them than an answer needs)."""
         chunks = chunks or self.candidates
-        question_text = validate_question(question_text)
+        asked = validate_question(question_text)
+        question_text = places.reword(asked, lambda name: len(self.articles_with(name)))
         question = analyse_question(question_text)
         # "According to the piece on X, ...": passages are found with the whole question,
         # sentences are matched on the rest. One batched call embeds both.
@@ -507,7 +513,7 @@ class Answerer:
         ruled_out = frozenset(question.stems).union(
             *(self.stems_of(variant) for name in question.excluded for variant in self._name_variants(name))
         ) if question.excluded else frozenset()
-        return Pool(question, hits, candidates, required, unknown, matched, matched_required, ruled_out, self.named_part(question))
+        return Pool(question, hits, candidates, required, unknown, matched, matched_required, ruled_out, self.named_part(question), asked)
 
     def judge(self, pool: Pool) -> list[Candidate]:
         """The pool's candidates scored by the verifier in one batch, best first (scores are raw)."""
@@ -529,7 +535,7 @@ class Answerer:
         def abstain(
             reason: str, confidence: float = 0.0, shown: tuple[Hit, ...] = passages, needed: float | None = None, lowered_for: str = "",
         ) -> Answer:
-            return Answer(question.text, False, None, _shown_below(confidence, needed), (), shown, reason, needed, lowered_for)
+            return Answer(pool.asked, False, None, _shown_below(confidence, needed), (), shown, reason, needed, lowered_for)
 
         if pool.unknown:  # a name or figure the articles never mention: nothing here can be about it
             return abstain(pool.unknown)
@@ -556,7 +562,7 @@ class Answerer:
             corroborated = confidence < threshold
             needed = threshold * LOWERED_SHARE if corroborated else threshold
             return Answer(
-                question.text, True, answer_text, round(confidence, 3), citations, shown, needed=needed,
+                pool.asked, True, answer_text, round(confidence, 3), citations, shown, needed=needed,
                 lowered_for=CORROBORATED_PART if corroborated else "",
             )
         if not ranked:
@@ -573,7 +579,7 @@ class Answerer:
         units = self._expand_lists(question, chosen)
         answer_text, citations = self._render(units)
         return Answer(
-            question.text, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k), needed=bar,
+            pool.asked, True, answer_text, round(confidence, 3), citations, self._passages(units, reranked, top_k), needed=bar,
             lowered_for=LABELLED_LOOKUP if looked_up else "",
         )
 
@@ -781,6 +787,21 @@ class Answerer:
             return self._met(pool.required, candidate.context) == set(pool.required)
         return True
 
+    def alike(self, word: str, others: list[str]) -> bool:
+        """Does one of ``others`` mean what ``word`` does, by the embedder's vectors of the words read
+        alone? "nations" ~ "countries" 0.79, "staff" ~ "personnel" 0.73, "weapons" ~ "firearms"
+        0.75, against "operations" ~ "actions" 0.51 and "arrests" ~ "seizures" 0.20. Only a
+        how-many question whose counted noun no sentence spells out pays for it."""
+        if not others:
+            return False
+        missing = [w for w in dict.fromkeys([word, *others]) if w not in self._word_vectors]
+        if missing:
+            if len(self._word_vectors) > 50_000:  # bounded: a long-running server sees unbounded questions
+                self._word_vectors.clear()
+                missing = list(dict.fromkeys([word, *others]))
+            self._word_vectors.update(zip(missing, self.retriever.embedder.embed_batch(missing)))
+        return any(float(self._word_vectors[word] @ self._word_vectors[other]) >= SAME_MEANING for other in others)
+
     def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):
         the sentence names only what the question rules out, or for a who-question no one but whom it
@@ -791,7 +812,7 @@ class Answerer:
             return True
         if self._names_no_one_new(candidate, pool) or self._names_nothing_new(candidate, pool):
             return True
-        if not counts_what_is_asked(pool.question, candidate.sentence.statement):
+        if not counts_what_is_asked(pool.question, candidate.sentence.statement, alike=self.alike):
             return True
         if self._row_without_reason(candidate, pool) or self._one_where_several_asked(candidate, pool):
             return True
@@ -908,7 +929,7 @@ class Answerer:
                 return "the passages that could answer it name no one but whom the question names"
             if any(self._names_nothing_new(c, pool) for c in candidates):
                 return f"the passages that could answer it name no {pool.question.named_kind}"
-            if not any(counts_what_is_asked(pool.question, c.sentence.statement) for c in candidates):
+            if not any(counts_what_is_asked(pool.question, c.sentence.statement, alike=self.alike) for c in candidates):
                 return f"the passages that could answer it count something other than {pool.question.focus}"
             if any(self._row_without_reason(c, pool) for c in candidates):
                 return "the passages that could answer it are table rows that give no reason"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import entities
@@ -60,8 +61,8 @@ class Question:
 
 
 def analyse_question(text: str) -> Question:
-    folded = fold(text)
-    tokens = words(text)
+    folded = _spelled_out(fold(text))
+    tokens = words(folded)
     answer_type, focus = _answer_type(folded, tokens)
     years = tuple(entities.YEAR.findall(text))
     numbers = tuple(n for n in entities.DIGITS.findall(text) if n not in years and not re.fullmatch(r"\d", n))
@@ -86,6 +87,16 @@ def analyse_question(text: str) -> Question:
         text, answer_type, focus, names, years, numbers, tuple(content_stems(text)), wants_list, conjunctive, frames, core, measured,
         excluded, table.group(1).replace("-", " ").strip() if table else None, _named_kind(folded),
     )
+
+
+# "What's the name ...?" is read as "What is the name ...?": the patterns below are written for the long form.
+_CONTRACTED_IS = re.compile(r"\b(what|who|where|when|which|how|that|there|it|here)'s\b")
+_CONTRACTED = {"'re": " are", "'ve": " have", "'ll": " will", "'d": " did"}
+
+
+def _spelled_out(folded: str) -> str:
+    folded = _CONTRACTED_IS.sub(r"\1 is", folded)
+    return re.sub(r"\b(what|who|where|when|which|how)('re|'ve|'ll|'d)\b", lambda m: m.group(1) + _CONTRACTED[m.group(2)], folded)
 
 
 # Kinds of thing known by a proper name. "Which bank ...?" is answered by naming a bank; a sentence
@@ -237,7 +248,7 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
 
     if re.match(r"(is|are|was|were|has|have|had|does|do|did|will|can|could|should)\b.+\bor\b", folded):
         return "comparison", None
-    if how_many := re.search(r"\bhow many\b", folded):
+    if (how_many := re.search(r"\bhow many\b", folded)) and not _complement(folded, how_many.start()):
         # "Through how many foreign offices, and in how many countries, ...": the counted noun
         # ends at the comma (not one inside "2,000"), or "and" would be what is counted.
         clause = re.split(r"[;:?()]|,(?!\d)", folded[how_many.start() :])[0]
@@ -249,7 +260,7 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
         return "count", (noun_phrase[-1] if noun_phrase else None)
     if re.search(r"\bin (?:money|dollar|monetary|financial) terms\b|\bhow much (?:money|cash)\b", folded):
         return "amount", None
-    if re.search(r"\bhow much\b", folded):
+    if (how_much := re.search(r"\bhow much\b", folded)) and not _complement(folded, how_much.start()):
         return ("amount" if set(tokens) & _MONEY_WORDS else "quantity"), next(iter(phrase_after(r"how much")[:1]), None)
     if re.search(r"\bby (what|how much) percent|\bhow much percent", folded):
         return "percent", None
@@ -299,6 +310,13 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
 
 
 WH_WORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
+
+
+def _complement(folded: str, start: int) -> bool:
+    """Is the "how many/much" at ``start`` a clause inside a question another wh-word asks? "Which topics
+    shape how much ICE can do?" asks for topics; "What year, and how many arrests?" asks for both."""
+    opener = re.search(r"\b(?:what|which|who|whom|whose|why|where|when)\b", folded[:start])
+    return opener is not None and not re.search(r"[,;]|\b(?:and|or)\b", folded[opener.end() : start])
 
 
 def first_wh_word(folded: str) -> str | None:
@@ -398,7 +416,7 @@ def place_names(text: str) -> set[str]:
 COUNTED_WITHIN = 4  # words after a number that may name what it counts: "30,000 law enforcement actions"
 
 
-def counts_what_is_asked(question: Question, text: str) -> bool:
+def counts_what_is_asked(question: Question, text: str, *, alike: Callable[[str, list[str]], bool] | None = None) -> bool:
     """Does a number the question does not give count what a how-many question asks about?
 
     English writes a count before what it counts, so "How many smuggling organizations has the
@@ -408,12 +426,18 @@ def counts_what_is_asked(question: Question, text: str) -> bool:
     count check and 96 of the 227 best-ranked others; on our news sets none of 21 true ones.
     A word veto rather than part of ``holds_answer_type``, whose result is a feature the trees
     learned: as a veto it leaves the trees as trained and only refits their calibration.
+
+    Readers name what is counted in their own words ("how many nations" for "47 countries"), so
+    ``alike`` may accept a word after the number that means the same (see ``Answerer.alike``).
     """
     counted = question.focus
     if question.answer_type != "count" or not counted or counted in _GENERIC_COUNTED:
         return True
     target = stem(counted)
-    return any(any(stem(word) == target for word in words(text[m.end() :])[:COUNTED_WITHIN]) for m in _new_counts(question, text))
+    following = [words(text[m.end() :])[:COUNTED_WITHIN] for m in _new_counts(question, text)]
+    if any(stem(word) == target for after in following for word in after):
+        return True
+    return alike is not None and any(alike(counted, [w for w in after if w not in STOPWORDS and w.isalpha()]) for after in following)
 
 
 # Common nouns for people and bodies of people. "Alongside whom ...?" and "Whose trust ...?" are
@@ -449,11 +473,13 @@ def _new_counts(question: Question, text: str) -> list[re.Match]:
 
 def holds_answer_type(
     question: Question, sentence_text: str, *, common_words: frozenset[str] = frozenset(), also_named: tuple[str, ...] = (),
+    alike: Callable[[str, list[str]], bool] | None = None,
 ) -> bool:
     """Does the sentence contain a new span of the kind the question asks for?
 
     ``also_named`` holds the other spellings (folded) of names the question uses, so
-    "U.S. Immigration and Customs Enforcement" is not new to a question about "ICE".
+    "U.S. Immigration and Customs Enforcement" is not new to a question about "ICE"; ``alike``
+    is as for ``counts_what_is_asked``.
     """
     kind = question.answer_type
     text = sentence_text
@@ -464,7 +490,8 @@ def holds_answer_type(
     if kind == "count":
         counted = question.focus
         if counted and counted not in _GENERIC_COUNTED and stem(counted) not in content_stems(text):
-            return False  # "how many countries" is not answered by a count of personnel
+            # "how many countries" is not answered by a count of personnel, but is by "47 nations"
+            return alike is not None and counts_what_is_asked(question, text, alike=alike)
         return bool(_new_counts(question, text))
     if kind == "comparison":
         return bool(re.search(r"\b(more|less|fewer|greater|larger|smaller|higher|lower)\b|\bthan\b", fold(text)))
