@@ -1135,3 +1135,33 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     assert not engine.ask(BELOW_THRESHOLD, min_confidence=0.5).answered
     assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.425)")
     assert engine.health().answer_threshold == 0.25
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # A how-much clause inside a which-question is what the topics shape, not what is asked.
+        ("Which topics being argued over in Congress shape how much ICE can do against these gangs?", None),
+        ("What factors determine how many agents HSI deploys?", None),
+        # After a comma or an "and" it is a question of its own.
+        ("In what year did it start, and how many arrests followed?", "count"),
+        ("How many arrests did HSI make?", "count"),
+    ],
+)
+def test_a_how_many_clause_inside_another_question_does_not_type_it(question, kind):
+    assert analyse_question(question).answer_type == kind
+
+
+def test_a_count_may_name_what_is_counted_in_other_words(engine):
+    """"Staff" is "personnel" (cosine 0.73 by the embedder): the count answers; "arrests" is not "seizures"."""
+    answer = engine.ask("How many extra staff did the homeland investigations branch send to back up the crackdown at the southern frontier?")
+    assert answer.answered
+    assert answer.citations[0].quote.startswith("HSI has deployed more than 700 additional personnel")
+    assert_exact(answer)
+    assert not counts_what_is_asked(analyse_question("How many arrests did HSI make?"), "HSI made 40 seizures.", alike=engine._ready()[1].alike)
+
+
+def test_a_seat_of_government_reads_as_its_institution(engine):
+    answer = engine.ask("Which topics being argued over on Capitol Hill shape how much ICE can do against these gangs?")
+    assert answer.answered
+    assert answer.citations[0].quote.startswith("Ongoing dialogues in Congress about immigration reform")
