@@ -517,6 +517,10 @@ def test_a_count_of_one_thing_answers_only_for_that_thing(engine):
         ("How many of the nearly 2,000 arrested smugglers were convicted?", "smugglers"),
         ("How many were arrested?", "arrested"),
         ("How many were arrested, according to DHS?", "arrested"),  # the auxiliary skipped, the comma still ends it
+        # A participle after a plural opens a clause about it (blind 32's terse "How many smugglers arrested ...?").
+        ("How many smugglers arrested in the last eight weeks?", "smugglers"),
+        ("How many people killed?", "people"),
+        ("How many armed men attacked?", "men"),
     ],
 )
 def test_what_is_counted_ends_at_a_comma(question, counted):

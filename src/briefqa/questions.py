@@ -256,6 +256,8 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
         for word in phrase_after(r"how many", clause):
             if word in _CLAUSE_BREAKS:
                 break
+            if noun_phrase and word.endswith("ed") and (_plural(noun_phrase[-1]) or noun_phrase[-1] in _IRREGULAR_PLURALS):
+                break  # "How many smugglers arrested ...?": the participle opens a clause about the smugglers
             noun_phrase.append(word)
         return "count", (noun_phrase[-1] if noun_phrase else None)
     if re.search(r"\bin (?:money|dollar|monetary|financial) terms\b|\bhow much (?:money|cash)\b", folded):
@@ -309,6 +311,7 @@ def _typed(folded: str, tokens: list[str]) -> tuple[str | None, str | None]:
     return None, focus
 
 
+_IRREGULAR_PLURALS = frozenset({"people", "men", "women", "children", "police", "personnel", "staff"})
 WH_WORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")
 
 
