@@ -180,3 +180,18 @@ def test_briefs_hold_their_precision_and_recall_on_judged_topics(engine):
     said, right, relevant, unjudged = score(engine, load_judgements())
     assert relevant == 51 and unjudged == 0
     assert right / said >= 0.70 and right / relevant >= 0.49
+
+
+def test_a_sentence_naming_a_named_topic_is_on_it_whatever_the_trees_say(engine):
+    """A brief on "Tren de Aragua" states the sentence that names the gang: the documents' own words
+    put it on the topic, as a heading does (the trees retrained in the twenty-second session rate it
+    below the floor). A capitalised ordinary word that opens a topic is no name."""
+    from briefqa.briefing import Briefer
+
+    briefer = Briefer(engine._ready()[1])
+    assert briefer._topic_names("Tren de Aragua") == ["Tren de Aragua"]
+    assert briefer._topic_names("HSI and ICE") == ["HSI", "ICE"]
+    assert briefer._topic_names("HSI and money laundering") == []  # not a name alone: the trees judge it
+    assert briefer._topic_names("Money laundering") == []
+    (point,) = engine.brief("Tren de Aragua", max_points=20).points
+    assert "“Tren de Aragua,”" in point.text

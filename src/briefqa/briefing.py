@@ -132,6 +132,7 @@ class Briefer:
         relevance = self.answerer.verifier.relevance(pool.features(self.answerer, pool.candidates))
         by_sentence = {c.sentence.sentence_id: float(p) for c, p in zip(pool.candidates, relevance)}
         floor = self.answerer.verifier.card.relevance_floor
+        topic_names = self._topic_names(question.text)
         framed: dict[tuple[str, str | None], bool] = {}  # per article and section: headings repeat
         units: list[_Unit] = []
         others: list[_Unit] = []
@@ -153,9 +154,27 @@ class Briefer:
             where = (members[0].source, members[0].section)
             if where not in framed:
                 framed[where] = self._framed(question, members[0])
-            admitted = score >= floor or framed[where]
+            admitted = score >= floor or framed[where] or self._names_the_topic(topic_names, members)
             (units if admitted else others).append(self._unit(members, score))
         return sorted(units, key=lambda u: (-u.score, u.members[0].sentence_id)), others
+
+    def _topic_names(self, topic: str) -> list[str]:
+        """The names a topic is made of, when it is made of nothing else ("Tren de Aragua", "HSI and
+        ICE"); none for "wildfires in California", nor for a capitalised ordinary word ("Money laundering")."""
+        names = [
+            n.text for n in entities.names(topic)
+            if len(n.words) > 1 or n.text.isupper() or fold(n.text) not in self.answerer.common_words
+        ]
+        named = {stem for name in names for stem in content_stems(name)}
+        return names if names and set(content_stems(topic)) <= named else []
+
+    def _names_the_topic(self, topic_names: list[str], members: list[Sentence]) -> bool:
+        """Does the unit name every name the topic is made of? A sentence that names "Tren de Aragua" is on
+        that topic by its own words, as a section headed by it is, whatever the trees say of it."""
+        if not topic_names:
+            return False
+        text = fold(" ".join(m.text for m in members))
+        return all(self.answerer.name_in(name, text) for name in topic_names)
 
     def _framed(self, question, sentence: Sentence) -> bool:
         """Is the sentence in an article titled by the topic, or a section headed by it (every word of it)?"""
