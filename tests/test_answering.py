@@ -97,7 +97,7 @@ def test_each_part_of_a_two_part_question_is_judged_on_its_own(engine):
         "Some emerging focus areas for HSI include:",
         "Developing advanced data analytics to uncover trafficking networks",
     ]
-    assert answer.confidence >= 0.35
+    assert (answer.confidence, answer.needed) == (0.331, 0.2)  # corroborated: half the bar of 0.40
     assert_exact(answer)
 
 
@@ -130,14 +130,15 @@ def test_passages_from_one_article_leave_the_last_place_to_another(engine):
 
 
 def test_a_refused_two_part_question_shows_each_parts_best_passages_in_turn(engine):
+    # A false pair of the two-part set: Tren de Aragua is the Venezuelan gang, MS-13 the one HSI targets.
     answer = engine.ask(
-        "Which drug-focused federal agency is named as a partner both in ICE's fight against Venezuelan organized crime"
-        " and in HSI's work against drug trafficking?"
+        "Which gang is offered as an example of a Venezuelan gang and is also one HSI says it has systematically gone"
+        " after across the U.S. and Central America?"
     )
-    assert not answer.answered
+    assert not answer.answered and answer.reason == "no two passages answer both parts of the question"
     sources = [p.chunk.source for p in answer.passages]
-    assert sources[:2] == ["000_5ab1ac1bfa827a42.txt", "002_47b46ce98c28fd65.txt"]
-    assert any("- Drug Enforcement Administration (DEA)" in p.chunk.text for p in answer.passages)
+    assert sources == ["001_8cb83d41340bd58a.txt", "002_47b46ce98c28fd65.txt"] * 2 + ["001_8cb83d41340bd58a.txt"]
+    assert "Tren de Aragua" in answer.passages[0].chunk.text and "MS-13" in answer.passages[1].chunk.text
 
 
 def test_a_list_question_quotes_the_inline_list_after_its_answer(engine):
@@ -216,7 +217,7 @@ def test_a_question_whose_names_no_article_holds_together_is_answered_part_by_pa
         "Which cartel had a member deported from San Francisco and a former kingpin whose extradition HSI counts as a landmark?"
     )
     # "which cartel" asks for no name type, since the "whose" of the relative clause is not the question's wh-word.
-    assert answer.answered and answer.confidence == 0.585
+    assert answer.answered and answer.confidence == 0.576
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("004_434760b6812f335f.txt", 106, 289), ("002_47b46ce98c28fd65.txt", 3798, 3908),
     ]
@@ -234,21 +235,21 @@ def test_a_half_holding_its_own_and_is_kept_whole(engine):
         "Which country is both where HSI tries to stop U.S. guns and ammunition from being smuggled to,"
         " and where the cartel operative was sent on deportation?"
     )
-    assert answer.answered and answer.confidence == 0.803
+    assert answer.answered and answer.confidence == 0.831
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("002_47b46ce98c28fd65.txt", 2990, 3080), ("004_434760b6812f335f.txt", 1883, 1939),  # the destination row
     ]
     assert_exact(answer)
-    # Under a bar of 0.85 the weaker part (0.803) could not pass alone; the stronger one passes and
-    # corroborates it (both name Mexico), so the weaker needs half the bar. At 0.9 neither passes.
+    # Under a bar of 0.85 the weaker part (0.831) could not pass alone; the stronger one passes and
+    # corroborates it (both name Mexico), so the weaker needs half the bar. At 0.99 neither passes.
     question = (
         "Which country is both where HSI tries to stop U.S. guns and ammunition from being smuggled to,"
         " and where the cartel operative was sent on deportation?"
     )
     strict = engine.ask(question, min_confidence=0.85)
-    assert (strict.answered, strict.confidence, strict.needed, strict.lowered_for) == (True, 0.803, 0.425, CORROBORATED_PART)
+    assert (strict.answered, strict.confidence, strict.needed, strict.lowered_for) == (True, 0.831, 0.425, CORROBORATED_PART)
     assert strict.citations == answer.citations
-    assert not engine.ask(question, min_confidence=0.9).answered
+    assert not engine.ask(question, min_confidence=0.99).answered
 
 
 def test_a_two_part_answer_over_the_length_limit_quotes_a_clause(engine):
@@ -267,7 +268,8 @@ def test_a_two_part_answer_over_the_length_limit_quotes_a_clause(engine):
 
 def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_answer(engine):
     # The crypto sentence alone was rated under the bar (0.289 < 0.29) until the twentieth session's
-    # retrain (0.399 against 0.38), and since the fine-tuned encoder 0.603 against 0.425; the two share
+    # retrain (0.399 against 0.38), since the fine-tuned encoder 0.603 against 0.425, and 0.576 against
+    # 0.40 since the twenty-second session's retrain; the two share
     # "money laundering", the thing both parts ask for. test_a_half_holding_its_own_and_is_kept_whole
     # exercises the corroboration under a raised bar.
     answer = engine.ask(
@@ -278,7 +280,7 @@ def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_
     assert [(c.source, c.start, c.end) for c in answer.citations] == [
         ("000_5ab1ac1bfa827a42.txt", 3466, 3562), ("002_47b46ce98c28fd65.txt", 4111, 4277),
     ]
-    assert (answer.confidence, answer.needed, answer.lowered_for) == (0.603, 0.425, "")
+    assert (answer.confidence, answer.needed, answer.lowered_for) == (0.576, 0.4, "")
     assert_exact(answer)
     # One shared common word ("often") corroborates nothing: refused, as below.
     refused = engine.ask(
@@ -295,14 +297,9 @@ def test_a_part_under_the_bar_is_corroborated_by_a_part_over_it_that_shares_the_
         "What analytical capability is cited both as a way ICE tracks gang members arriving from Venezuela"
         " and as a reason smugglers raise their fees?",
         "Which federal department works with ICE on sanctions against Venezuelan narcotics figures and also runs the Cyber Crimes Center?",
-        pytest.param(
-            "Which ICE component leads Operation Expanded Impact and is described in another article as running the San Francisco field office's payroll?",
-            marks=pytest.mark.xfail(
-                strict=True, reason="the 'two primary divisions' sentence, which says nothing of a payroll, was rated over half the bar "
-                "after the twentieth session's retrain (0.23 against 0.38, corroborated through HSI), and over the whole bar since the "
-                "fine-tuned encoder (the pair at 0.558 against 0.425): a false pair answered",
-            ),
-        ),
+        # A false pair answered from the twentieth session's retrain (the "two primary divisions" sentence,
+        # which says nothing of a payroll, over half the bar) until the twenty-second session's retrain.
+        "Which ICE component leads Operation Expanded Impact and is described in another article as running the San Francisco field office's payroll?",
     ],
 )
 def test_a_two_part_question_with_one_part_unanswered_is_refused(engine, question):
@@ -422,14 +419,14 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
     ("question", "reason"),
     [
         ("How much illicit currency did HSI seize in 2022?", "the articles never mention 2022"),
-        ("Who is the current director of ICE?", "no relevant passage gives a person"),
+        ("Who is the current director of ICE?", "the passages that could answer it name no one but whom the question names"),
         ("What is the name of the official who heads ICE's Cyber Crimes Center?", "no relevant passage that gives a person mentions Cyber Crimes Center"),
         # Asked for people by their office, the sanctions sentence ("individuals and entities") names no one.
         (
             "Which Venezuelan officials were named in the sanctions ICE uses as leverage with the Treasury Department?",
             "the passages that could answer it name no officials",
         ),
-        ("In what year did the U.S. first impose sanctions on Venezuelan officials?", "no relevant passage gives a year"),
+        ("In what year did the U.S. first impose sanctions on Venezuelan officials?", "no relevant passage that gives a year mentions Venezuelan"),
         ("In what year did the DHS anti-smuggling campaign officially begin?", "no relevant passage that gives a year mentions DHS"),
         # Each name is in some passage, in different articles: the reason says none holds them together.
         (
@@ -438,7 +435,7 @@ def test_what_ties_two_articles_together_is_answered_from_each(engine):
         ),
         ("How many stash houses were raided under the DHS anti-smuggling campaign?", "no relevant passage gives a count"),
         ("Which team won the 2016 NBA championship?", "the articles never mention 2016"),
-        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.003, below the 0.425 needed"),
+        ("How do I make guacamole at home?", "no passage is likely to answer it: confidence 0.001, below the 0.4 needed"),
         ("How many pounds of fentanyl did HSI seize in 2021?", "no relevant passage gives a count"),
         # The passages that mention El Chapo name only him; the rest, which do not, are not why it is refused.
         ("What was the name of the judge who sentenced El Chapo?", "the passages that could answer it name no one but whom the question names"),
@@ -752,13 +749,13 @@ def test_a_named_table_is_found_by_its_headers(engine, question, headers):
         # "Removal Date: April 2024", a list item beside the table, matches "remove" and "date"
         # better than the row does, and was the confident (0.633) and wrong answer before the veto.
         ("On what date did the operation to remove the Sinaloa operative take place, per the operation detail table?",
-         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.948,
+         "Removal Date: April 2024", "Operation Detail: Date of Operation; Information: March 15, 2024.", 0.911,
          True, "Date of Operation | March 15, 2024 |"),
         # The table row on the apprehension technique shares "arrest" and "operation" and was the
         # confident (0.649) and wrong answer; the list item names the arrest site.
         ("Where was the Sinaloa operative arrested, according to the operation highlights?",
          "Operation Aspect: Apprehension Technique; Details: Focused surveillance followed by tactical arrest.",
-         "Arrest Site: Bay Area, California", 0.59, True, "Arrest Site: Bay Area, California"),
+         "Arrest Site: Bay Area, California", 0.6, True, "Arrest Site: Bay Area, California"),
     ],
 )
 def test_only_the_named_tables_rows_or_lists_items_can_answer(engine, question, outside, inside, confidence, answered, shown_first):
@@ -894,10 +891,10 @@ def test_a_table_row_is_named_by_every_word_of_its_label(engine, question, row, 
 
 
 def test_a_list_item_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The item's label "Role of ERO" is named, so half the 0.425 bar is what it needs (the trees,
-    trained on news lists since the eleventh session, rate it 0.804 anyway)."""
+    """The item's label "Role of ERO" is named, so half the 0.40 bar is what it needs (the trees,
+    trained on news lists since the eleventh session, rate it 0.84 anyway)."""
     answer = engine.ask("What was the role of ERO in the operation?")
-    assert answer.answered and answer.confidence == 0.804 and answer.needed == 0.2125
+    assert answer.answered and answer.confidence == 0.84 and answer.needed == 0.2
     assert answer.answer.startswith("Role of ERO: Managed arrest, processing, and deportation logistics.")
     assert_exact(answer)
 
@@ -912,24 +909,25 @@ def test_a_lookup_answers_where_only_with_a_place(engine):
     assert answerer.looked_up(analyse_question("What does Operation Sentinel do?"), item)
     # "Where" stands in for the label word "Location", and the row holds a place: half the bar.
     answer = engine.ask("Where was the suspect arrested, according to the operation detail table?")
-    assert answer.answered and answer.confidence == 0.566 and answer.needed == 0.2125
+    assert answer.answered and answer.confidence == 0.52 and answer.needed == 0.2
     assert answer.answer.startswith("Arrest Location | San Francisco, California |")
     assert_exact(answer)
 
 
 def test_a_table_row_the_question_names_by_its_label_needs_half_the_bar(engine):
-    """The verifier rated this lookup 0.22, under the bar, until the fine-tuned encoder (0.788 now); every
+    """The verifier rated this lookup 0.22, under the bar, until the fine-tuned encoder (0.788, and 0.908
+    since the twenty-second session's retrain); every
     row named by its label and ranked first on our news sets was the right answer (docs/verifier.md).
     Under a bar of 1.0 the half bar still lets it through."""
     question = "What does the operation-aspect table give as the result?"
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 0.788 and answer.needed == 0.2125
+    assert answer.answered and answer.confidence == 0.908 and answer.needed == 0.2
     strict = engine.ask(question, min_confidence=1.0)
     assert (strict.answered, strict.needed, strict.citations) == (True, 0.5, answer.citations)
     assert answer.answer.startswith("Result | Successful deportation and transfer for prosecution |")
     # A row that is not named keeps the whole bar.
     unnamed = engine.ask("What security protocols guarded the transfer to Mexico?")
-    assert not unnamed.answered and unnamed.reason.endswith("confidence 0.149, below the 0.425 needed")
+    assert not unnamed.answered and unnamed.reason.endswith("confidence 0.136, below the 0.4 needed")
 
 
 @pytest.mark.parametrize(
@@ -1097,27 +1095,29 @@ def test_only_a_sentence_followed_by_a_lead_in_in_its_paragraph_introduces_a_lis
 
 
 # The right sentence, rated just under the verifier's bar.
-BELOW_THRESHOLD = "How many HSI offices are there abroad, and across how many countries?"
+BELOW_THRESHOLD = "What is HSI within the Department of Homeland Security?"
+# Rated 0.35751: to three places 0.358, which would read as meeting a bar of 0.358.
+ROUNDED_UP = "What do ICE's targeted enforcement operations against Venezuelan gangs often result in?"
 
 
 def test_min_confidence_lowers_or_raises_the_bar_for_one_question(engine):
     refused = engine.ask(BELOW_THRESHOLD)
     assert not refused.answered
-    assert refused.reason == "no passage is likely to answer it: confidence 0.405, below the 0.425 needed"
+    assert refused.reason == "no passage is likely to answer it: confidence 0.391, below the 0.4 needed"
     answered = engine.ask(BELOW_THRESHOLD, min_confidence=0.25)
-    assert answered.answered and answered.confidence == 0.405
-    assert (answered.citations[0].source, answered.citations[0].start, answered.citations[0].end) == ("002_47b46ce98c28fd65.txt", 2215, 2276)
-    assert answered.answer.startswith("Foreign counterparts through HSI’s 63 offices in 47 countries")
+    assert answered.answered and answered.confidence == 0.391
+    assert (answered.citations[0].source, answered.citations[0].start, answered.citations[0].end) == ("002_47b46ce98c28fd65.txt", 365, 449)
+    assert answered.answer.startswith("HSI is the principal investigative arm of the Department of Homeland Security (DHS).")
     stricter = engine.ask("How much illicit currency did HSI seize in 2021?", min_confidence=0.95)
     assert not stricter.answered
-    assert stricter.reason == "no passage is likely to answer it: confidence 0.820, below the 0.95 needed"
+    assert stricter.reason == "no passage is likely to answer it: confidence 0.863, below the 0.95 needed"
 
 
 def test_a_refused_confidence_is_shown_below_the_bar_it_missed(engine):
-    """Rounded to three places this confidence (0.40467) would read 0.405, as if it met a bar of 0.405."""
-    refused = engine.ask(BELOW_THRESHOLD, min_confidence=0.405)
-    assert not refused.answered and refused.confidence == 0.4047 < refused.needed == 0.405
-    assert refused.reason == "no passage is likely to answer it: confidence 0.4047, below the 0.405 needed"
+    """Rounded to three places this confidence (0.35751) would read 0.358, as if it met a bar of 0.358."""
+    refused = engine.ask(ROUNDED_UP, min_confidence=0.358)
+    assert not refused.answered and refused.confidence == 0.3575 < refused.needed == 0.358
+    assert refused.reason == "no passage is likely to answer it: confidence 0.3575, below the 0.358 needed"
 
 
 def test_min_confidence_zero_keeps_the_vetoes(engine):
@@ -1137,7 +1137,7 @@ def test_an_engine_default_min_confidence_applies_and_health_names_it(index_dir)
     engine = Engine(index_dir, auto_reload=False, min_confidence=0.25)
     assert engine.ask(BELOW_THRESHOLD).answered
     assert not engine.ask(BELOW_THRESHOLD, min_confidence=0.5).answered
-    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.425)")
+    assert engine.health().verifier.endswith("answers at confidence >= 0.25 (set; the verifier's own threshold is 0.4)")
     assert engine.health().answer_threshold == 0.25
 
 

@@ -33,21 +33,21 @@ def test_ask_answers_the_headline_question_with_an_exact_citation(client):
 
 
 def test_ask_takes_a_min_confidence_for_one_request(client):
-    question = "How many HSI offices are there abroad, and across how many countries?"
+    question = "What is HSI within the Department of Homeland Security?"
     refused = client.post("/ask", json={"question": question}).json()
-    assert refused["answered"] is False and refused["reason"].endswith("confidence 0.405, below the 0.425 needed")
-    assert refused["needed"] == 0.425
+    assert refused["answered"] is False and refused["reason"].endswith("confidence 0.391, below the 0.4 needed")
+    assert refused["needed"] == 0.4
     body = client.post("/ask", json={"question": question, "min_confidence": 0.25}).json()
-    assert body["answered"] is True and body["confidence"] == 0.405 and body["needed"] == 0.25 and body["lowered_for"] is None
+    assert body["answered"] is True and body["confidence"] == 0.391 and body["needed"] == 0.25 and body["lowered_for"] is None
     first = body["citations"][0]
     assert (first["source"], first["start"], first["end"], first["quote"]) == (
-        "002_47b46ce98c28fd65.txt", 2215, 2276, "Foreign counterparts through HSI’s 63 offices in 47 countries",
+        "002_47b46ce98c28fd65.txt", 365, 449, "HSI is the principal investigative arm of the Department of Homeland Security (DHS).",
     )
 
 
 def test_ask_says_what_a_table_row_named_by_its_label_needed(client):
     body = client.post("/ask", json={"question": "What does the operation-aspect table give as the result?"}).json()
-    assert body["answered"] is True and body["confidence"] == 0.788 and body["needed"] == 0.2125
+    assert body["answered"] is True and body["confidence"] == 0.908 and body["needed"] == 0.2
     assert body["lowered_for"] == "a table row or list item the question names by its label"
     # A veto refuses before any confidence is weighed, so nothing was needed.
     vetoed = client.post("/ask", json={"question": "How much illicit currency did HSI seize in 2022?"}).json()
@@ -103,7 +103,7 @@ def test_health_reports_the_index(client):
     assert body["model"] == json.loads((REPOSITORY_ENCODER / ENCODER_META).read_text())["name"]
     assert body["model"].startswith("all-MiniLM-L6-v2-briefqa-")  # the fine-tuned encoder, named by its checksum
     assert body["built_at"]
-    assert body["answer_threshold"] == 0.425  # the verifier's own, as no BRIEFQA_MIN_CONFIDENCE is set
+    assert body["answer_threshold"] == 0.4  # the verifier's own, as no BRIEFQA_MIN_CONFIDENCE is set
 
 
 @pytest.mark.parametrize(

@@ -40,3 +40,20 @@ def test_cross_fitting_folds_partition_the_training_groups_and_each_holds_both_k
     assert sorted(a for articles, _ in folds for a in articles) == sorted(tv.TRAIN_ARTICLES)
     assert sorted(n for _, sets in folds for n in sets) == sorted(tv.NEWS_TRAIN)
     assert folds[0][0] == ("00", "03") and folds[0][1][:2] == ["extra", "mixed"]
+
+
+def test_make_train_builds_its_feature_indexes_with_a_stand_in_when_the_committed_verifier_knows_another_encoder(tmp_path):
+    """`make train` fine-tunes a new encoder first; ingest refuses the committed verifier beside it, so the
+    indexes the features are built from must use a stand-in (the twenty-second session's retrain stopped here)."""
+    import json
+    import shutil
+
+    from briefqa.verifier import META_FILE
+
+    committed = Path(__file__).resolve().parent.parent / "models" / "verifier"
+    assert tv._bootstrap_model(committed, tmp_path) == committed  # trained on the encoder in force
+    other = tmp_path / "other"
+    shutil.copytree(committed, other)
+    meta = json.loads((other / META_FILE).read_text(encoding="utf-8"))
+    (other / META_FILE).write_text(json.dumps({**meta, "encoder": "another-encoder"}), encoding="utf-8")
+    assert tv._bootstrap_model(other, tmp_path) == tmp_path / "bootstrap"

@@ -206,7 +206,7 @@ def test_a_question_in_words_the_documents_lack_is_calibrated_for_it(engine):
     # Since the fine-tuned encoder the trees rate it over the bar unshifted too; the shift only raises it.
     assert answerer.verifier.card.threshold <= answerer.verifier.confidence(best) <= answerer.verifier.confidence(best, share)
     answer = engine.ask(question)
-    assert answer.answered and answer.confidence == 1.0
+    assert answer.answered and answer.confidence == 0.985
     assert answer.answer.startswith("This includes monitoring cryptocurrency transactions")
 
 

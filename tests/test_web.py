@@ -184,24 +184,24 @@ def test_the_confidence_bar_can_be_lowered_for_one_question(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    question = "How many HSI offices are there abroad, and across how many countries?"
+    question = "What is HSI within the Department of Homeland Security?"
     browser.get(server.url + "/#ask")
     bar = Select(labelled(browser, "Answer only at confidence"))
-    wait_text(browser, "#bar option[value='']", "the server's bar (0.425 or more)")
+    wait_text(browser, "#bar option[value='']", "the server's bar (0.4 or more)")
     submit(browser, "Question", question)
     wait_text(browser, "#ask-result", "The documents do not answer this question.")
-    assert "confidence 0.405, below the 0.425 needed" in browser.find_element(By.CSS_SELECTOR, "#ask-result").text
+    assert "confidence 0.391, below the 0.4 needed" in browser.find_element(By.CSS_SELECTOR, "#ask-result").text
     bar.select_by_value("0.25")
     submit(browser, "Question", question)
     wait_text(browser, ".confidence", "answers here need 0.25")
-    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.41); answers here need 0.25"
-    assert "Foreign counterparts through HSI’s 63 offices in 47 countries" in browser.find_element(By.CSS_SELECTOR, ".answer").text
+    assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == "Confidence: low (0.39); answers here need 0.25"
+    assert "HSI is the principal investigative arm of the Department of Homeland Security (DHS)." in browser.find_element(By.CSS_SELECTOR, ".answer").text
     bar.select_by_value("")
     # A table row the question names by its label needed half the bar, and the page says so.
     submit(browser, "Question", "What does the operation-aspect table give as the result?")
     wait_text(browser, ".confidence", "half the bar")
     assert browser.find_element(By.CSS_SELECTOR, ".confidence").text == (
-        "Confidence: high (0.79); a table row or list item the question names by its label needs 0.2125, half the bar"
+        "Confidence: high (0.91); a table row or list item the question names by its label needs 0.2, half the bar"
     )
     # (The weaker part of a corroborated two-part answer is labelled the same way: tests/test_cli.py.)
     assert console_errors(browser) == []
