@@ -163,7 +163,7 @@ verifier (models/verifier/) is trained on its features.
 - {meta['pairs']} pairs: every answerable question of SQuAD 2.0 articles 00-05 and of the news sets the
   verifier trains on (scripts/train_verifier.py NEWS_TRAIN), each with its first evidence sentence, and
   each question once more reworded with close words (verifier_data.paraphrased_questions).
-- Held out, as for the verifier: SQuAD 2.0 articles 06-07, the news dev set and the blind sets from 19 on.
+- Held out, as for the verifier: SQuAD 2.0 articles 06-07, the news dev set and the blind sets outside NEWS_TRAIN (blind 36 on).
 
 ## Training
 
