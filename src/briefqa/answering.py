@@ -794,13 +794,15 @@ class Answerer:
         how-many question whose counted noun no sentence spells out pays for it."""
         if not others:
             return False
-        missing = [w for w in dict.fromkeys([word, *others]) if w not in self._word_vectors]
+        # Read into a local dict first: another request may clear the shared cache meanwhile.
+        vectors = {w: self._word_vectors.get(w) for w in dict.fromkeys([word, *others])}
+        missing = [w for w, vector in vectors.items() if vector is None]
         if missing:
+            vectors.update(zip(missing, self.retriever.embedder.embed_batch(missing)))
             if len(self._word_vectors) > 50_000:  # bounded: a long-running server sees unbounded questions
                 self._word_vectors.clear()
-                missing = list(dict.fromkeys([word, *others]))
-            self._word_vectors.update(zip(missing, self.retriever.embedder.embed_batch(missing)))
-        return any(float(self._word_vectors[word] @ self._word_vectors[other]) >= SAME_MEANING for other in others)
+            self._word_vectors.update((w, vectors[w]) for w in missing)
+        return any(float(vectors[word] @ vectors[other]) >= SAME_MEANING for other in others)
 
     def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):

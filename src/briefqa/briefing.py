@@ -124,7 +124,9 @@ class Briefer:
         passage on the topic); a unit is as relevant as its most relevant member. A section
         headed by the topic, or an article titled by it, is on the topic by the documents' own
         account, so its sentences are admitted whatever the trees say: an article about
-        something else can still hold a whole section on the topic.
+        something else can still hold a whole section on the topic. So is a sentence naming a
+        topic that is a name. When nothing is admitted but every word of the topic is in the
+        documents, the floor halves (UNSURE_SHARE).
         """
         question = pool.question
         self._variants = self.answerer.variants(question.stems)
