@@ -28,7 +28,7 @@ from .articles import row_cells, table_headers
 from .errors import InvalidInput
 from .features import asks_the_opposite, candidate_features, negated, prefixed_opposites, sentence_facts
 from .index import CorpusIndex
-from .questions import NAMED_TYPES, UNITED_STATES, Question, analyse_question, WHO_TYPES, first_wh_word, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and
+from .questions import NAMED_TYPES, UNITED_STATES, Question, analyse_question, WHO_TYPES, first_wh_word, counts_what_is_asked, holds_answer_type, names_no_one_new, names_nothing_new, place_names, split_parts, splits_at_and, words_a_count_may_name
 from .records import CORROBORATED_PART, LABELLED_LOOKUP, Answer, Chunk, Citation, Hit, Sentence
 from .retrieval import Retriever
 from .terms import STOPWORDS, content_stems, fold, is_blank, similar_words, stem, words
@@ -481,6 +481,7 @@ class Answerer:
         found.sort(key=lambda c: (-c.score, c.sentence.sentence_id))
         # The answer-type check is the costly part; sentences ranked below these cannot be chosen anyway.
         also_named = self.other_spellings(question) if question.answer_type == "organisation" else ()
+        self._word_vectors_of(words_a_count_may_name(question, [c.sentence.statement for c in found[:POOL_SIZE]]))
         for rank, candidate in enumerate(found):
             candidate.typed = question.answer_type is None or rank < POOL_SIZE and holds_answer_type(
                 question, candidate.sentence.statement, common_words=self.common_words, also_named=also_named, alike=self.alike,
@@ -794,15 +795,20 @@ class Answerer:
         how-many question whose counted noun no sentence spells out pays for it."""
         if not others:
             return False
-        # Read into a local dict first: another request may clear the shared cache meanwhile.
-        vectors = {w: self._word_vectors.get(w) for w in dict.fromkeys([word, *others])}
+        vectors = self._word_vectors_of([word, *others])
+        return any(float(vectors[word] @ vectors[other]) >= SAME_MEANING for other in others)
+
+    def _word_vectors_of(self, wanted: list[str]) -> dict[str, np.ndarray]:
+        """Unit vectors of words read alone, the missing ones embedded in one batch and cached. Read
+        into a local dict first: another request may clear the shared cache meanwhile."""
+        vectors = {w: self._word_vectors.get(w) for w in dict.fromkeys(wanted)}
         missing = [w for w, vector in vectors.items() if vector is None]
         if missing:
             vectors.update(zip(missing, self.retriever.embedder.embed_batch(missing)))
             if len(self._word_vectors) > 50_000:  # bounded: a long-running server sees unbounded questions
                 self._word_vectors.clear()
             self._word_vectors.update((w, vectors[w]) for w in missing)
-        return any(float(vectors[word] @ vectors[other]) >= SAME_MEANING for other in others)
+        return vectors
 
     def word_veto(self, candidate: Candidate, pool: Pool) -> bool:
         """The vetoes read off the words alone (training records them per row, as ``Rows.word_vetoed``):

@@ -437,10 +437,32 @@ def counts_what_is_asked(question: Question, text: str, *, alike: Callable[[str,
     if question.answer_type != "count" or not counted or counted in _GENERIC_COUNTED:
         return True
     target = stem(counted)
-    following = [words(text[m.end() :])[:COUNTED_WITHIN] for m in _new_counts(question, text)]
+    following = _counted_nouns(question, text)
     if any(stem(word) == target for after in following for word in after):
         return True
-    return alike is not None and any(alike(counted, [w for w in after if w not in STOPWORDS and w.isalpha()]) for after in following)
+    return alike is not None and any(alike(counted, after) for after in following)
+
+
+def _counted_nouns(question: Question, text: str) -> list[list[str]]:
+    """The content words just after each count the question does not give: what each one counts."""
+    return [
+        [w for w in words(text[m.end() :])[:COUNTED_WITHIN] if w not in STOPWORDS and w.isalpha()]
+        for m in _new_counts(question, text)
+    ]
+
+
+def words_a_count_may_name(question: Question, texts: list[str]) -> list[str]:
+    """Every word ``counts_what_is_asked`` may compare with a how-many question's counted noun in
+    these texts, the noun first: embedded in one batch before the sentences are checked one by one."""
+    if question.answer_type != "count" or not question.focus or question.focus in _GENERIC_COUNTED:
+        return []
+    target = stem(question.focus)
+    found = []
+    for text in texts:
+        nouns = [w for after in _counted_nouns(question, text) for w in after]
+        if not any(stem(w) == target for w in nouns):  # a sentence that spells the noun out needs no vectors
+            found += nouns
+    return list(dict.fromkeys([question.focus, *found])) if found else []
 
 
 # Common nouns for people and bodies of people. "Alongside whom ...?" and "Whose trust ...?" are
