@@ -1169,3 +1169,18 @@ def test_a_seat_of_government_reads_as_its_institution(engine):
     answer = engine.ask("Which topics being argued over on Capitol Hill shape how much ICE can do against these gangs?")
     assert answer.answered
     assert answer.citations[0].quote.startswith("Ongoing dialogues in Congress about immigration reform")
+
+
+def test_the_words_a_count_may_name_are_embedded_in_one_batch(index_dir):
+    """One call for the question, one for every noun after its candidates' counts (eight before)."""
+    from briefqa.engine import Engine
+
+    answerer = Engine(index_dir, auto_reload=False)._ready()[1]
+    embedder, batches = answerer.retriever.embedder, []
+    embed = embedder.embed_batch
+    embedder.embed_batch = lambda texts: batches.append(list(texts)) or embed(texts)
+    try:
+        answerer.ask("How many smugglers arrested in the last eight weeks?")
+    finally:
+        embedder.embed_batch = embed
+    assert len(batches) == 2 and batches[1][0] == "smugglers"
